@@ -1,0 +1,15 @@
+//! The entities of the library and the records of work done on it.
+
+mod catalog;
+mod download;
+mod job;
+mod library;
+mod playlist;
+mod quality;
+
+pub use catalog::*;
+pub use download::*;
+pub use job::*;
+pub use library::*;
+pub use playlist::*;
+pub use quality::*;

@@ -1,0 +1,188 @@
+//! Port traits: what the application needs from storage, written as the domain sees it.
+//!
+//! Every method is one atomic unit: the adapter opens and commits whatever transaction it needs,
+//! so connections never travel through application code. Errors follow [`RepositoryError`]'s
+//! contract: a missing row is `NotFound`, a violated uniqueness rule is `Conflict`.
+
+use std::future::Future;
+
+use chrono::NaiveDateTime;
+
+use crate::{
+    Album, AlbumId, Artist, ArtistId, CatalogBatch, CatalogBatchIds, Download, DownloadEvent, DownloadId,
+    Isrc, Job, JobId, LibraryFile, LibraryFileId, NewJob, NewLibraryFile, NewPlaylist, Page, PageRequest,
+    Playlist, PlaylistEntryDetails, PlaylistId, QualityProfile, QualityProfileId, QualityRules,
+    RepositoryError, SpotifyId, Track, TrackDetails, TrackId, TrackSearchHit,
+};
+
+type Result<T> = std::result::Result<T, RepositoryError>;
+
+/// Artists, albums and tracks.
+pub trait CatalogRepository: Send + Sync {
+    /// Writes a whole batch in one transaction: artists and albums are matched on Spotify id, then
+    /// MusicBrainz id; tracks on Spotify id; anything unmatched is inserted. A written track's
+    /// artist credits are replaced by the batch's, in order. Large batches are chunked internally.
+    /// Fails with `InvalidData` when the batch's internal references are broken.
+    fn upsert_catalog(&self, batch: CatalogBatch) -> impl Future<Output = Result<CatalogBatchIds>> + Send;
+
+    /// One track with its artists, album and file status; `NotFound` when it does not exist.
+    fn track_details(&self, id: TrackId) -> impl Future<Output = Result<TrackDetails>> + Send;
+
+    /// The tracks carrying this ISRC (one recording may appear on several releases).
+    fn tracks_by_isrc(&self, isrc: &Isrc) -> impl Future<Output = Result<Vec<Track>>> + Send;
+
+    /// The track with this Spotify id, if any.
+    fn track_by_spotify_id(&self, id: &SpotifyId) -> impl Future<Output = Result<Option<Track>>> + Send;
+
+    /// Tracks in id order, with details, in a constant number of statements per page.
+    fn list_tracks(
+        &self,
+        page: PageRequest<TrackId>,
+    ) -> impl Future<Output = Result<Page<TrackDetails, TrackId>>> + Send;
+
+    /// Full-text search over track title, artist names and album title. `query` is plain user
+    /// text: adapters must never pass it to the search engine's query syntax unescaped. Words are
+    /// matched as prefixes and all must match. An empty or operator-only query returns nothing.
+    fn search_tracks(
+        &self,
+        query: &str,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<TrackSearchHit>>> + Send;
+
+    fn artist(&self, id: ArtistId) -> impl Future<Output = Result<Artist>> + Send;
+
+    fn list_artists(&self, page: PageRequest<ArtistId>) -> impl Future<Output = Result<Page<Artist, ArtistId>>> + Send;
+
+    fn album(&self, id: AlbumId) -> impl Future<Output = Result<Album>> + Send;
+
+    fn list_albums(&self, page: PageRequest<AlbumId>) -> impl Future<Output = Result<Page<Album, AlbumId>>> + Send;
+}
+
+/// Playlists and their ordered entries.
+pub trait PlaylistRepository: Send + Sync {
+    /// Creates a playlist, or updates the one with the same Spotify id.
+    fn upsert_playlist(&self, playlist: NewPlaylist) -> impl Future<Output = Result<Playlist>> + Send;
+
+    fn playlist(&self, id: PlaylistId) -> impl Future<Output = Result<Playlist>> + Send;
+
+    fn list_playlists(
+        &self,
+        page: PageRequest<PlaylistId>,
+    ) -> impl Future<Output = Result<Page<Playlist, PlaylistId>>> + Send;
+
+    /// Replaces all entries of a playlist in one transaction; positions become 0..n in the given
+    /// order. `NotFound` for an unknown playlist, `Conflict` when a track id does not exist.
+    fn replace_entries(
+        &self,
+        id: PlaylistId,
+        entries: Vec<(TrackId, Option<NaiveDateTime>)>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// A page of entries by position, each with its track, artists, album and file status, in at
+    /// most two statements whatever the page size.
+    fn entries_page(
+        &self,
+        id: PlaylistId,
+        page: PageRequest<i32>,
+    ) -> impl Future<Output = Result<Page<PlaylistEntryDetails, i32>>> + Send;
+
+    /// Every entry of a playlist, in at most two statements whatever its length.
+    fn all_entries(&self, id: PlaylistId) -> impl Future<Output = Result<Vec<PlaylistEntryDetails>>> + Send;
+}
+
+/// Audio files of the music library.
+pub trait LibraryFileRepository: Send + Sync {
+    /// Records files in one transaction, matched on path (a known path is updated, its id kept).
+    fn upsert_files(&self, files: Vec<NewLibraryFile>) -> impl Future<Output = Result<Vec<LibraryFileId>>> + Send;
+
+    fn file(&self, id: LibraryFileId) -> impl Future<Output = Result<LibraryFile>> + Send;
+
+    fn file_by_path(&self, path: &str) -> impl Future<Output = Result<Option<LibraryFile>>> + Send;
+
+    fn list_files(
+        &self,
+        page: PageRequest<LibraryFileId>,
+    ) -> impl Future<Output = Result<Page<LibraryFile, LibraryFileId>>> + Send;
+}
+
+/// Downloads of wanted tracks.
+pub trait DownloadRepository: Send + Sync {
+    /// Starts a download for a track in state `wanted`. `Conflict` when the track already has an
+    /// active download; `NotFound` when the track does not exist.
+    fn create_download(&self, track_id: TrackId, priority: i32) -> impl Future<Output = Result<Download>> + Send;
+
+    fn download(&self, id: DownloadId) -> impl Future<Output = Result<Download>> + Send;
+
+    /// Applies an event atomically (compare-and-set on the state read). `Conflict` when the
+    /// state machine refuses the event or the row changed concurrently.
+    fn apply_download_event(
+        &self,
+        id: DownloadId,
+        event: DownloadEvent,
+        error: Option<String>,
+    ) -> impl Future<Output = Result<Download>> + Send;
+
+    /// The next wanted downloads whose `next_attempt_at` has passed: highest priority first, then
+    /// oldest.
+    fn next_wanted(&self, now: NaiveDateTime, limit: u32) -> impl Future<Output = Result<Vec<Download>>> + Send;
+
+    fn list_downloads(
+        &self,
+        page: PageRequest<DownloadId>,
+    ) -> impl Future<Output = Result<Page<Download, DownloadId>>> + Send;
+}
+
+/// Quality profiles; at most one is active.
+pub trait QualityProfileRepository: Send + Sync {
+    /// `Conflict` when the name is taken.
+    fn create_profile(&self, rules: QualityRules) -> impl Future<Output = Result<QualityProfile>> + Send;
+
+    fn update_profile(&self, id: QualityProfileId, rules: QualityRules) -> impl Future<Output = Result<QualityProfile>> + Send;
+
+    /// `Conflict` when the profile is the active one.
+    fn delete_profile(&self, id: QualityProfileId) -> impl Future<Output = Result<()>> + Send;
+
+    fn profile(&self, id: QualityProfileId) -> impl Future<Output = Result<QualityProfile>> + Send;
+
+    /// All profiles by name (there are few).
+    fn list_profiles(&self) -> impl Future<Output = Result<Vec<QualityProfile>>> + Send;
+
+    /// Makes this profile the only active one, in one transaction.
+    fn activate_profile(&self, id: QualityProfileId) -> impl Future<Output = Result<QualityProfile>> + Send;
+
+    fn active_profile(&self) -> impl Future<Output = Result<Option<QualityProfile>>> + Send;
+}
+
+/// Non-secret settings as JSON documents by key.
+pub trait SettingsRepository: Send + Sync {
+    fn setting(&self, key: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    fn put_setting(&self, key: &str, json_value: &str) -> impl Future<Output = Result<()>> + Send;
+
+    fn all_settings(&self) -> impl Future<Output = Result<Vec<(String, String)>>> + Send;
+}
+
+/// The durable job queue (the worker runtime adds claiming and leases).
+pub trait JobRepository: Send + Sync {
+    /// Enqueues a job. When `dedupe_key` is set and a non-final job with the same key exists,
+    /// that job is returned instead and nothing is inserted.
+    fn enqueue(&self, job: NewJob) -> impl Future<Output = Result<Job>> + Send;
+
+    fn job(&self, id: JobId) -> impl Future<Output = Result<Job>> + Send;
+
+    fn list_jobs(&self, page: PageRequest<JobId>) -> impl Future<Output = Result<Page<Job, JobId>>> + Send;
+}
+
+/// What a readiness probe learns about the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseStatus {
+    pub backend: &'static str,
+    /// Migrations the binary carries that the database has not applied.
+    pub pending_migrations: Vec<String>,
+}
+
+/// Lets the application ask whether storage is usable.
+pub trait DatabaseProbe: Send + Sync {
+    /// `Unavailable` when the database cannot be reached.
+    fn database_status(&self) -> impl Future<Output = Result<DatabaseStatus>> + Send;
+}

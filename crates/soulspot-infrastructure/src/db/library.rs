@@ -1,0 +1,184 @@
+//! The library-file repository.
+
+use chrono::NaiveDateTime;
+use super::prelude::*;
+use soulspot_domain::ports::LibraryFileRepository;
+use soulspot_domain::{
+    AudioProperties, LibraryFile, LibraryFileId, LibraryFolderId, NewLibraryFile, Page, PageRequest,
+    RepositoryError, TrackId,
+};
+
+use super::catalog::WRITE_CHUNK;
+use super::rows::{duration_from_column, duration_to_column, now};
+use super::schema::library_files;
+use super::{Database, read, write};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = library_files)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct LibraryFileRow {
+    id: i64,
+    path: String,
+    folder_id: Option<i64>,
+    size_bytes: i64,
+    modified_at: Option<NaiveDateTime>,
+    format: Option<String>,
+    codec: Option<String>,
+    bitrate_kbps: Option<i32>,
+    sample_rate_hz: Option<i32>,
+    bit_depth: Option<i32>,
+    channels: Option<i32>,
+    duration_ms: Option<i32>,
+    track_id: Option<i64>,
+    tags_json: Option<String>,
+    broken_reason: Option<String>,
+    missing_since: Option<NaiveDateTime>,
+}
+
+impl LibraryFileRow {
+    fn into_domain(self) -> diesel::QueryResult<LibraryFile> {
+        Ok(LibraryFile {
+            id: LibraryFileId(self.id),
+            path: self.path,
+            folder_id: self.folder_id.map(LibraryFolderId),
+            size_bytes: self.size_bytes,
+            modified_at: self.modified_at,
+            audio: AudioProperties {
+                format: self.format,
+                codec: self.codec,
+                bitrate_kbps: self.bitrate_kbps,
+                sample_rate_hz: self.sample_rate_hz,
+                bit_depth: self.bit_depth,
+                channels: self.channels,
+                duration: duration_from_column(self.duration_ms)?,
+            },
+            track_id: self.track_id.map(TrackId),
+            tags_json: self.tags_json,
+            broken_reason: self.broken_reason,
+            missing_since: self.missing_since,
+        })
+    }
+}
+
+#[derive(Insertable, AsChangeset, Clone)]
+#[diesel(table_name = library_files)]
+#[diesel(treat_none_as_null = true)]
+struct NewLibraryFileRow {
+    path: String,
+    folder_id: Option<i64>,
+    size_bytes: i64,
+    modified_at: Option<NaiveDateTime>,
+    format: Option<String>,
+    codec: Option<String>,
+    bitrate_kbps: Option<i32>,
+    sample_rate_hz: Option<i32>,
+    bit_depth: Option<i32>,
+    channels: Option<i32>,
+    duration_ms: Option<i32>,
+    track_id: Option<i64>,
+    tags_json: Option<String>,
+    broken_reason: Option<String>,
+    missing_since: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+}
+
+impl LibraryFileRepository for Database {
+    async fn upsert_files(&self, files: Vec<NewLibraryFile>) -> Result<Vec<LibraryFileId>, RepositoryError> {
+        let stamp = now();
+        let rows: Vec<NewLibraryFileRow> = files
+            .into_iter()
+            .map(|file| NewLibraryFileRow {
+                path: file.path,
+                folder_id: file.folder_id.map(|id| id.0),
+                size_bytes: file.size_bytes,
+                modified_at: file.modified_at,
+                format: file.audio.format,
+                codec: file.audio.codec,
+                bitrate_kbps: file.audio.bitrate_kbps,
+                sample_rate_hz: file.audio.sample_rate_hz,
+                bit_depth: file.audio.bit_depth,
+                channels: file.audio.channels,
+                duration_ms: duration_to_column(file.audio.duration),
+                track_id: file.track_id.map(|id| id.0),
+                tags_json: file.tags_json,
+                broken_reason: file.broken_reason,
+                missing_since: None,
+                updated_at: stamp,
+            })
+            .collect();
+        let ids = write!(self, |conn| {
+            let mut ids = Vec::with_capacity(rows.len());
+            for chunk in rows.chunks(WRITE_CHUNK) {
+                // Portable upsert (diesel cannot build a multi-row ON CONFLICT for SQLite): read
+                // the known paths, update those rows, insert the rest in one statement.
+                let paths: Vec<&String> = chunk.iter().map(|row| &row.path).collect();
+                let known: Vec<(i64, String)> = run!(library_files::table
+                    .filter(library_files::path.eq_any(&paths))
+                    .select((library_files::id, library_files::path))
+                    .load(conn))?;
+                let known: std::collections::HashMap<String, i64> = known.into_iter().map(|(id, path)| (path, id)).collect();
+                let mut missing = Vec::new();
+                for row in chunk {
+                    match known.get(&row.path) {
+                        Some(id) => {
+                            run!(diesel::update(library_files::table.find(*id)).set(row).execute(conn))?;
+                        }
+                        None => missing.push(row.clone()),
+                    }
+                }
+                if !missing.is_empty() {
+                    run!(diesel::insert_into(library_files::table).values(&missing).execute(conn))?;
+                }
+                let paths: Vec<&String> = chunk.iter().map(|row| &row.path).collect();
+                let found: Vec<(i64, String)> = run!(library_files::table
+                    .filter(library_files::path.eq_any(paths))
+                    .select((library_files::id, library_files::path))
+                    .load(conn))?;
+                let found: std::collections::HashMap<String, i64> =
+                    found.into_iter().map(|(id, path)| (path, id)).collect();
+                ids.extend(chunk.iter().map(|row| LibraryFileId(found.get(&row.path).copied().unwrap_or(0))));
+            }
+            Ok(ids)
+        })?;
+        Ok(ids)
+    }
+
+    async fn file(&self, id: LibraryFileId) -> Result<LibraryFile, RepositoryError> {
+        let file = read!(self, |conn| run!(library_files::table
+            .find(id.0)
+            .select(LibraryFileRow::as_select())
+            .first(conn))
+        .and_then(LibraryFileRow::into_domain))
+        .map_err(|error| error.not_found_as("library file", id))?;
+        Ok(file)
+    }
+
+    async fn file_by_path(&self, path: &str) -> Result<Option<LibraryFile>, RepositoryError> {
+        let path = path.to_owned();
+        let file = read!(self, |conn| run!(library_files::table
+            .filter(library_files::path.eq(path))
+            .select(LibraryFileRow::as_select())
+            .first(conn)).optional()?
+        .map(LibraryFileRow::into_domain)
+        .transpose())?;
+        Ok(file)
+    }
+
+    async fn list_files(
+        &self,
+        page: PageRequest<LibraryFileId>,
+    ) -> Result<Page<LibraryFile, LibraryFileId>, RepositoryError> {
+        let after = page.after.map_or(0, |id| id.0);
+        let limit = i64::from(page.limit()) + 1;
+        let files = read!(self, |conn| {
+            let rows: Vec<LibraryFileRow> = run!(library_files::table
+                .filter(library_files::id.gt(after))
+                .order(library_files::id.asc())
+                .limit(limit)
+                .select(LibraryFileRow::as_select())
+                .load(conn))?;
+            rows.into_iter().map(LibraryFileRow::into_domain).collect::<Result<Vec<_>, _>>()
+        })?;
+        Ok(Page::from_overfetched(files, page.limit(), |file| file.id))
+    }
+}

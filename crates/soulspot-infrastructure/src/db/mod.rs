@@ -1,0 +1,255 @@
+//! The database adapter: one enum pool over SQLite or PostgreSQL, the macros that run the same
+//! diesel code against either, migrations, and the repositories implementing the domain's ports.
+//!
+//! SQLite work runs on tokio's blocking pool with the plain synchronous connection (one
+//! `spawn_blocking` per repository call, not per statement), and every SQLite write transaction
+//! is `BEGIN IMMEDIATE`: a deferred transaction that upgrades its read snapshot to a write lock
+//! fails at once with "database is locked" instead of waiting for `busy_timeout`.
+
+/// The diesel items the repositories use. Not `diesel::prelude::*`: that brings diesel's
+/// synchronous `RunQueryDsl` into scope, which makes every `run!` ambiguous on PostgreSQL.
+pub(crate) mod prelude {
+    pub(crate) use diesel::{
+        AsChangeset, BoolExpressionMethods, ExpressionMethods, Insertable, JoinOnDsl,
+        OptionalExtension, QueryDsl, Queryable, Selectable, SelectableHelper,
+    };
+}
+
+mod catalog;
+mod downloads;
+mod error;
+mod jobs;
+mod library;
+mod migrations;
+mod playlists;
+mod pool;
+mod quality;
+mod rows;
+pub mod schema;
+mod search;
+mod settings;
+
+pub use error::{ConnectError, DbError, MigrationError};
+pub use migrations::MIGRATION_LOCK_KEY;
+pub use pool::{Backend, DbPool, PoolSettings, PoolStatus, StatementCounter};
+
+use soulspot_domain::ports::{DatabaseProbe, DatabaseStatus};
+use soulspot_domain::RepositoryError;
+
+/// Runs `$body` on a pooled connection, outside any transaction (reads). Inside the body,
+/// `run!(query.load::<T>(conn))` runs a diesel query on whichever backend is in use: the body is
+/// compiled once per backend, with the synchronous `RunQueryDsl` for SQLite and the async one (and
+/// an `.await`) for PostgreSQL. The body must only capture owned values, and evaluates to a
+/// `diesel::QueryResult`.
+macro_rules! read {
+    ($db:expr, |$conn:ident| $body:expr) => {
+        match &$db.pool {
+            $crate::db::DbPool::Sqlite(pool) => {
+                let mut pooled = pool.get().await.map_err($crate::db::DbError::Pool)?;
+                pooled
+                    .spawn_blocking(move |$conn| {
+                        #[allow(unused_macros)]
+                        macro_rules! run {
+                            ($query:expr) => {{
+                                use diesel::RunQueryDsl as _;
+                                $query
+                            }};
+                        }
+                        $body
+                    })
+                    .await
+                    .map_err($crate::db::DbError::Query)
+            }
+            $crate::db::DbPool::Pg(pool) => {
+                let mut pooled = pool.get().await.map_err($crate::db::DbError::Pool)?;
+                let $conn: &mut diesel_async::AsyncPgConnection = &mut *pooled;
+                #[allow(unused_macros)]
+                macro_rules! run {
+                    ($query:expr) => {{
+                        use diesel_async::RunQueryDsl as _;
+                        $query.await
+                    }};
+                }
+                let result: diesel::QueryResult<_> = async move { $body }.await;
+                result.map_err($crate::db::DbError::Query)
+            }
+        }
+    };
+}
+
+/// Like [`read!`], inside one write transaction: `BEGIN IMMEDIATE` on SQLite, a plain
+/// transaction on PostgreSQL. An `Err` from the body rolls back.
+macro_rules! write {
+    ($db:expr, |$conn:ident| $body:expr) => {
+        match &$db.pool {
+            $crate::db::DbPool::Sqlite(pool) => {
+                let mut pooled = pool.get().await.map_err($crate::db::DbError::Pool)?;
+                pooled
+                    .spawn_blocking(move |$conn| {
+                        $conn.immediate_transaction(|$conn| {
+                            #[allow(unused_macros)]
+                            macro_rules! run {
+                                ($query:expr) => {{
+                                    use diesel::RunQueryDsl as _;
+                                    $query
+                                }};
+                            }
+                            $body
+                        })
+                    })
+                    .await
+                    .map_err($crate::db::DbError::Query)
+            }
+            $crate::db::DbPool::Pg(pool) => {
+                use diesel_async::AsyncConnection as _;
+                let mut pooled = pool.get().await.map_err($crate::db::DbError::Pool)?;
+                let connection: &mut diesel_async::AsyncPgConnection = &mut *pooled;
+                let result: diesel::QueryResult<_> = connection
+                    .transaction(async move |$conn: &mut diesel_async::AsyncPgConnection| {
+                        #[allow(unused_macros)]
+                        macro_rules! run {
+                            ($query:expr) => {{
+                                use diesel_async::RunQueryDsl as _;
+                                $query.await
+                            }};
+                        }
+                        $body
+                    })
+                    .await;
+                result.map_err($crate::db::DbError::Query)
+            }
+        }
+    };
+}
+
+pub(crate) use read;
+pub(crate) use write;
+
+/// Where the database lives: an SQLite file or a PostgreSQL server.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A file path (`sqlite://data/soulspot.db`, `sqlite:///abs/path.db` or a bare path).
+    Sqlite(std::path::PathBuf),
+    /// A `postgres://` or `postgresql://` URL.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Reads a database URL. Anything that is not `postgres://…`/`postgresql://…` is an SQLite
+    /// path, with an optional `sqlite://` or `sqlite:` prefix.
+    pub fn parse(value: &str) -> Result<Self, ConnectError> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(ConnectError::InvalidUrl("the database URL is empty".into()));
+        }
+        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            url::Url::parse(value)
+                .map_err(|error| ConnectError::InvalidUrl(format!("not a valid PostgreSQL URL: {error}")))?;
+            return Ok(Self::Postgres(value.to_owned()));
+        }
+        if let Some((scheme, _)) = value.split_once("://")
+            && scheme != "sqlite"
+        {
+            return Err(ConnectError::InvalidUrl(format!(
+                "unsupported database scheme {scheme:?}: use sqlite://PATH or postgres://…"
+            )));
+        }
+        let path = value.strip_prefix("sqlite://").or_else(|| value.strip_prefix("sqlite:")).unwrap_or(value);
+        if path.is_empty() || path == ":memory:" {
+            return Err(ConnectError::InvalidUrl(
+                "an SQLite database needs a file path (each pooled connection would get its own in-memory database)"
+                    .into(),
+            ));
+        }
+        Ok(Self::Sqlite(path.into()))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The URL with any password replaced, for logs and `soulspot config`.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(value) => match url::Url::parse(value) {
+                Ok(mut parsed) if parsed.password().is_some() => {
+                    let _ = parsed.set_password(Some("REDACTED"));
+                    parsed.to_string()
+                }
+                _ => value.clone(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// The process's one database handle: a pool and the repositories on top of it. Cheap to clone
+/// (clones share the pool).
+#[derive(Clone)]
+pub struct Database {
+    pub(crate) pool: DbPool,
+    statements: StatementCounter,
+    url: DatabaseUrl,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database").field("url", &self.url).finish_non_exhaustive()
+    }
+}
+
+impl Database {
+    /// Builds the pool and opens one connection to prove the database is reachable, so a bad
+    /// path or an unreachable server fails here, at start-up, with the reason.
+    pub async fn connect(url: &DatabaseUrl, settings: &PoolSettings) -> Result<Self, ConnectError> {
+        let statements = StatementCounter::default();
+        let pool = DbPool::build(url, settings, statements.clone())?;
+        pool.check_connection().await?;
+        Ok(Self { pool, statements, url: url.clone() })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.pool.backend()
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Counts every SQL statement any connection of this pool has started. Tests use it to prove
+    /// that a read does not grow with the number of rows; metrics can export it.
+    pub fn statement_counter(&self) -> &StatementCounter {
+        &self.statements
+    }
+
+    pub fn pool_status(&self) -> PoolStatus {
+        self.pool.status()
+    }
+
+    /// Applies every embedded migration the database lacks and returns their names. On
+    /// PostgreSQL a session advisory lock keeps two processes from migrating at once.
+    pub async fn run_pending_migrations(&self) -> Result<Vec<String>, MigrationError> {
+        migrations::run_pending(self).await
+    }
+
+    /// Names of embedded migrations the database has not applied.
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, RepositoryError> {
+        migrations::pending(self).await
+    }
+}
+
+impl DatabaseProbe for Database {
+    async fn database_status(&self) -> Result<DatabaseStatus, RepositoryError> {
+        let pending_migrations = self.pending_migrations().await?;
+        Ok(DatabaseStatus { backend: self.backend().name(), pending_migrations })
+    }
+}

@@ -1,0 +1,88 @@
+//! Full-text search over tracks: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL.
+//!
+//! User text never reaches either engine's query syntax: it is cut into words of letters and
+//! digits, and only those words are placed, quoted, into a query we build. `NEAR`, `-`, `*`,
+//! quotes, parentheses or `:` in the input are separators, not operators.
+
+use diesel::sql_types::{BigInt, Double, Text};
+use diesel::{QueryableByName, sql_query};
+use soulspot_domain::{RepositoryError, TrackId, TrackSearchHit};
+
+use super::{Backend, Database, read};
+
+/// Words beyond this are ignored; a search box does not need more.
+const MAX_WORDS: usize = 16;
+/// Longer words are cut: no real title word is longer, and it bounds the query size.
+const MAX_WORD_CHARS: usize = 64;
+
+/// Splits user text into search words: runs of letters and digits, lowercased.
+pub(crate) fn search_words(query: &str) -> Vec<String> {
+    query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .take(MAX_WORDS)
+        .map(|word| word.chars().take(MAX_WORD_CHARS).collect::<String>().to_lowercase())
+        .collect()
+}
+
+/// `"word1"* "word2"*`: every word must match, each as a prefix.
+fn fts5_expression(words: &[String]) -> String {
+    words.iter().map(|word| format!("\"{word}\"*")).collect::<Vec<_>>().join(" ")
+}
+
+/// `'word1':* & 'word2':*`.
+fn tsquery_expression(words: &[String]) -> String {
+    words.iter().map(|word| format!("'{word}':*")).collect::<Vec<_>>().join(" & ")
+}
+
+#[derive(QueryableByName)]
+struct SearchRow {
+    #[diesel(sql_type = BigInt)]
+    track_id: i64,
+    #[diesel(sql_type = Double)]
+    score: f64,
+}
+
+pub(crate) async fn search_tracks(
+    database: &Database,
+    query: &str,
+    limit: u32,
+) -> Result<Vec<TrackSearchHit>, RepositoryError> {
+    let words = search_words(query);
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let limit = i64::from(limit.clamp(1, 500));
+    let (sql, expression) = match database.backend() {
+        // bm25 weights: title 10, artists 5, album 2; lower bm25 is better, so negate it.
+        Backend::Sqlite => (
+            "SELECT rowid AS track_id, -bm25(track_search, 10.0, 5.0, 2.0) AS score FROM track_search \
+             WHERE track_search MATCH ? ORDER BY bm25(track_search, 10.0, 5.0, 2.0), rowid LIMIT ?",
+            fts5_expression(&words),
+        ),
+        Backend::Postgres => (
+            "SELECT s.track_id, ts_rank(s.document, q)::float8 AS score \
+             FROM track_search s, to_tsquery('simple', $1) q \
+             WHERE s.document @@ q ORDER BY score DESC, s.track_id LIMIT $2",
+            tsquery_expression(&words),
+        ),
+    };
+    let rows: Vec<SearchRow> = read!(database, |conn| run!(sql_query(sql)
+        .bind::<Text, _>(expression)
+        .bind::<BigInt, _>(limit)
+        .load::<SearchRow>(conn)))?;
+    Ok(rows.into_iter().map(|row| TrackSearchHit { track_id: TrackId(row.track_id), score: row.score }).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operators_and_quotes_become_separators() {
+        assert_eq!(search_words(r#"NEAR("a" b) -c* d:e 'f' AND"#), ["near", "a", "b", "c", "d", "e", "f", "and"]);
+        assert_eq!(fts5_expression(&search_words("Beyoncé Halo")), r#""beyoncé"* "halo"*"#);
+        assert_eq!(tsquery_expression(&search_words("it's")), "'it':* & 's':*");
+        assert!(search_words(" -*\"() ").is_empty());
+    }
+}

@@ -1,0 +1,17 @@
+DROP TABLE track_search;
+DROP TABLE oauth_tokens;
+DROP TABLE secrets;
+DROP TABLE settings;
+DROP TABLE jobs;
+DROP TABLE quality_profiles;
+DROP TABLE blocklist;
+DROP TABLE download_candidates;
+DROP TABLE downloads;
+DROP TABLE library_files;
+DROP TABLE library_folders;
+DROP TABLE playlist_entries;
+DROP TABLE playlists;
+DROP TABLE track_artists;
+DROP TABLE tracks;
+DROP TABLE albums;
+DROP TABLE artists;
