@@ -23,6 +23,9 @@ pub enum RepositoryError {
 
 impl RepositoryError {
     pub fn not_found(entity: &'static str, key: impl std::fmt::Display) -> Self {
-        Self::NotFound { entity, key: key.to_string() }
+        Self::NotFound {
+            entity,
+            key: key.to_string(),
+        }
     }
 }

@@ -16,12 +16,18 @@ pub struct PageRequest<K> {
 impl<K> PageRequest<K> {
     /// A request for the first page. `limit` is clamped to `1..=MAX_PAGE_SIZE`.
     pub fn first(limit: u32) -> Self {
-        Self { after: None, limit: limit.clamp(1, MAX_PAGE_SIZE) }
+        Self {
+            after: None,
+            limit: limit.clamp(1, MAX_PAGE_SIZE),
+        }
     }
 
     /// A request for the page after the row whose key is `after`.
     pub fn after(after: K, limit: u32) -> Self {
-        Self { after: Some(after), limit: limit.clamp(1, MAX_PAGE_SIZE) }
+        Self {
+            after: Some(after),
+            limit: limit.clamp(1, MAX_PAGE_SIZE),
+        }
     }
 
     /// The clamped page size.
@@ -53,7 +59,10 @@ impl<T, K> Page<T, K> {
 
     /// Maps the items, keeping the cursor.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U, K> {
-        Page { items: self.items.into_iter().map(f).collect(), next: self.next }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next: self.next,
+        }
     }
 }
 

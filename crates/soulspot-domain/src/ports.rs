@@ -9,10 +9,11 @@ use std::future::Future;
 use chrono::NaiveDateTime;
 
 use crate::{
-    Album, AlbumId, Artist, ArtistId, CatalogBatch, CatalogBatchIds, Download, DownloadEvent, DownloadId,
-    Isrc, Job, JobId, LibraryFile, LibraryFileId, NewJob, NewLibraryFile, NewPlaylist, Page, PageRequest,
-    Playlist, PlaylistEntryDetails, PlaylistId, QualityProfile, QualityProfileId, QualityRules,
-    RepositoryError, SpotifyId, Track, TrackDetails, TrackId, TrackSearchHit,
+    Album, AlbumId, Artist, ArtistId, CatalogBatch, CatalogBatchIds, Download, DownloadEvent,
+    DownloadId, Isrc, Job, JobId, LibraryFile, LibraryFileId, NewJob, NewLibraryFile, NewPlaylist,
+    Page, PageRequest, Playlist, PlaylistEntryDetails, PlaylistId, QualityProfile,
+    QualityProfileId, QualityRules, RepositoryError, SpotifyId, Track, TrackDetails, TrackId,
+    TrackSearchHit,
 };
 
 type Result<T> = std::result::Result<T, RepositoryError>;
@@ -23,7 +24,10 @@ pub trait CatalogRepository: Send + Sync {
     /// MusicBrainz id; tracks on Spotify id; anything unmatched is inserted. A written track's
     /// artist credits are replaced by the batch's, in order. Large batches are chunked internally.
     /// Fails with `InvalidData` when the batch's internal references are broken.
-    fn upsert_catalog(&self, batch: CatalogBatch) -> impl Future<Output = Result<CatalogBatchIds>> + Send;
+    fn upsert_catalog(
+        &self,
+        batch: CatalogBatch,
+    ) -> impl Future<Output = Result<CatalogBatchIds>> + Send;
 
     /// One track with its artists, album and file status; `NotFound` when it does not exist.
     fn track_details(&self, id: TrackId) -> impl Future<Output = Result<TrackDetails>> + Send;
@@ -32,7 +36,10 @@ pub trait CatalogRepository: Send + Sync {
     fn tracks_by_isrc(&self, isrc: &Isrc) -> impl Future<Output = Result<Vec<Track>>> + Send;
 
     /// The track with this Spotify id, if any.
-    fn track_by_spotify_id(&self, id: &SpotifyId) -> impl Future<Output = Result<Option<Track>>> + Send;
+    fn track_by_spotify_id(
+        &self,
+        id: &SpotifyId,
+    ) -> impl Future<Output = Result<Option<Track>>> + Send;
 
     /// Tracks in id order, with details, in a constant number of statements per page.
     fn list_tracks(
@@ -51,17 +58,26 @@ pub trait CatalogRepository: Send + Sync {
 
     fn artist(&self, id: ArtistId) -> impl Future<Output = Result<Artist>> + Send;
 
-    fn list_artists(&self, page: PageRequest<ArtistId>) -> impl Future<Output = Result<Page<Artist, ArtistId>>> + Send;
+    fn list_artists(
+        &self,
+        page: PageRequest<ArtistId>,
+    ) -> impl Future<Output = Result<Page<Artist, ArtistId>>> + Send;
 
     fn album(&self, id: AlbumId) -> impl Future<Output = Result<Album>> + Send;
 
-    fn list_albums(&self, page: PageRequest<AlbumId>) -> impl Future<Output = Result<Page<Album, AlbumId>>> + Send;
+    fn list_albums(
+        &self,
+        page: PageRequest<AlbumId>,
+    ) -> impl Future<Output = Result<Page<Album, AlbumId>>> + Send;
 }
 
 /// Playlists and their ordered entries.
 pub trait PlaylistRepository: Send + Sync {
     /// Creates a playlist, or updates the one with the same Spotify id.
-    fn upsert_playlist(&self, playlist: NewPlaylist) -> impl Future<Output = Result<Playlist>> + Send;
+    fn upsert_playlist(
+        &self,
+        playlist: NewPlaylist,
+    ) -> impl Future<Output = Result<Playlist>> + Send;
 
     fn playlist(&self, id: PlaylistId) -> impl Future<Output = Result<Playlist>> + Send;
 
@@ -87,13 +103,19 @@ pub trait PlaylistRepository: Send + Sync {
     ) -> impl Future<Output = Result<Page<PlaylistEntryDetails, i32>>> + Send;
 
     /// Every entry of a playlist, in at most two statements whatever its length.
-    fn all_entries(&self, id: PlaylistId) -> impl Future<Output = Result<Vec<PlaylistEntryDetails>>> + Send;
+    fn all_entries(
+        &self,
+        id: PlaylistId,
+    ) -> impl Future<Output = Result<Vec<PlaylistEntryDetails>>> + Send;
 }
 
 /// Audio files of the music library.
 pub trait LibraryFileRepository: Send + Sync {
     /// Records files in one transaction, matched on path (a known path is updated, its id kept).
-    fn upsert_files(&self, files: Vec<NewLibraryFile>) -> impl Future<Output = Result<Vec<LibraryFileId>>> + Send;
+    fn upsert_files(
+        &self,
+        files: Vec<NewLibraryFile>,
+    ) -> impl Future<Output = Result<Vec<LibraryFileId>>> + Send;
 
     fn file(&self, id: LibraryFileId) -> impl Future<Output = Result<LibraryFile>> + Send;
 
@@ -109,7 +131,11 @@ pub trait LibraryFileRepository: Send + Sync {
 pub trait DownloadRepository: Send + Sync {
     /// Starts a download for a track in state `wanted`. `Conflict` when the track already has an
     /// active download; `NotFound` when the track does not exist.
-    fn create_download(&self, track_id: TrackId, priority: i32) -> impl Future<Output = Result<Download>> + Send;
+    fn create_download(
+        &self,
+        track_id: TrackId,
+        priority: i32,
+    ) -> impl Future<Output = Result<Download>> + Send;
 
     fn download(&self, id: DownloadId) -> impl Future<Output = Result<Download>> + Send;
 
@@ -124,7 +150,11 @@ pub trait DownloadRepository: Send + Sync {
 
     /// The next wanted downloads whose `next_attempt_at` has passed: highest priority first, then
     /// oldest.
-    fn next_wanted(&self, now: NaiveDateTime, limit: u32) -> impl Future<Output = Result<Vec<Download>>> + Send;
+    fn next_wanted(
+        &self,
+        now: NaiveDateTime,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Download>>> + Send;
 
     fn list_downloads(
         &self,
@@ -135,9 +165,16 @@ pub trait DownloadRepository: Send + Sync {
 /// Quality profiles; at most one is active.
 pub trait QualityProfileRepository: Send + Sync {
     /// `Conflict` when the name is taken.
-    fn create_profile(&self, rules: QualityRules) -> impl Future<Output = Result<QualityProfile>> + Send;
+    fn create_profile(
+        &self,
+        rules: QualityRules,
+    ) -> impl Future<Output = Result<QualityProfile>> + Send;
 
-    fn update_profile(&self, id: QualityProfileId, rules: QualityRules) -> impl Future<Output = Result<QualityProfile>> + Send;
+    fn update_profile(
+        &self,
+        id: QualityProfileId,
+        rules: QualityRules,
+    ) -> impl Future<Output = Result<QualityProfile>> + Send;
 
     /// `Conflict` when the profile is the active one.
     fn delete_profile(&self, id: QualityProfileId) -> impl Future<Output = Result<()>> + Send;
@@ -148,7 +185,10 @@ pub trait QualityProfileRepository: Send + Sync {
     fn list_profiles(&self) -> impl Future<Output = Result<Vec<QualityProfile>>> + Send;
 
     /// Makes this profile the only active one, in one transaction.
-    fn activate_profile(&self, id: QualityProfileId) -> impl Future<Output = Result<QualityProfile>> + Send;
+    fn activate_profile(
+        &self,
+        id: QualityProfileId,
+    ) -> impl Future<Output = Result<QualityProfile>> + Send;
 
     fn active_profile(&self) -> impl Future<Output = Result<Option<QualityProfile>>> + Send;
 }
@@ -170,7 +210,10 @@ pub trait JobRepository: Send + Sync {
 
     fn job(&self, id: JobId) -> impl Future<Output = Result<Job>> + Send;
 
-    fn list_jobs(&self, page: PageRequest<JobId>) -> impl Future<Output = Result<Page<Job, JobId>>> + Send;
+    fn list_jobs(
+        &self,
+        page: PageRequest<JobId>,
+    ) -> impl Future<Output = Result<Page<Job, JobId>>> + Send;
 }
 
 /// What a readiness probe learns about the database.

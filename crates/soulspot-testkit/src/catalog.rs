@@ -3,12 +3,15 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use soulspot_domain::{CatalogBatch, Isrc, NewAlbum, NewArtist, NewTrack, SpotifyId, TrackDuration};
+use soulspot_domain::{
+    CatalogBatch, Isrc, NewAlbum, NewArtist, NewTrack, SpotifyId, TrackDuration,
+};
 
 const WORDS: &[&str] = &[
-    "moon", "river", "night", "light", "dream", "fire", "heart", "city", "rain", "summer", "shadow", "golden",
-    "electric", "silent", "wild", "blue", "echo", "velvet", "stone", "ocean", "garden", "midnight", "crystal",
-    "paper", "neon", "winter", "thunder", "honey", "ghost", "signal", "Beyoncé", "Sigur", "Rós", "Björk",
+    "moon", "river", "night", "light", "dream", "fire", "heart", "city", "rain", "summer",
+    "shadow", "golden", "electric", "silent", "wild", "blue", "echo", "velvet", "stone", "ocean",
+    "garden", "midnight", "crystal", "paper", "neon", "winter", "thunder", "honey", "ghost",
+    "signal", "Beyoncé", "Sigur", "Rós", "Björk",
 ];
 
 /// A base-62 Spotify-shaped id derived from a namespace and a number (distinct for distinct inputs).
@@ -27,7 +30,12 @@ pub fn spotify_id(namespace: u8, number: u64) -> SpotifyId {
 }
 
 fn isrc(number: u64) -> Isrc {
-    let text = format!("QZ{}{:02}{:05}", ["ABC", "DEF", "K7X"][(number % 3) as usize], 10 + number % 15, number % 100_000);
+    let text = format!(
+        "QZ{}{:02}{:05}",
+        ["ABC", "DEF", "K7X"][(number % 3) as usize],
+        10 + number % 15,
+        number % 100_000
+    );
     match Isrc::parse(&text) {
         Ok(isrc) => isrc,
         Err(error) => panic!("generated ISRC {text} is invalid: {error}"),
@@ -80,7 +88,8 @@ pub fn catalog_batch(seed: u64, first_track: u64, tracks: u64) -> CatalogBatch {
             let credited = rng.random_range(1..=3_u64);
             let mut credits: Vec<usize> = Vec::new();
             for offset in 0..credited {
-                let artist = ((album as u64 + offset * 7 + rng.random_range(0..2)) % artist_count) as usize;
+                let artist =
+                    ((album as u64 + offset * 7 + rng.random_range(0..2)) % artist_count) as usize;
                 if !credits.contains(&artist) {
                     credits.push(artist);
                 }
@@ -100,5 +109,9 @@ pub fn catalog_batch(seed: u64, first_track: u64, tracks: u64) -> CatalogBatch {
             }
         })
         .collect();
-    CatalogBatch { artists, albums, tracks }
+    CatalogBatch {
+        artists,
+        albums,
+        tracks,
+    }
 }

@@ -34,7 +34,9 @@ pub struct TestDatabase {
 
 impl std::fmt::Debug for TestDatabase {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestDatabase").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("TestDatabase")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -45,7 +47,12 @@ fn unique_suffix() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|elapsed| elapsed.as_nanos())
         .unwrap_or(0);
-    format!("{}_{}_{}", std::process::id(), SEQUENCE.fetch_add(1, Ordering::Relaxed), nanos % 1_000_000_000)
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        SEQUENCE.fetch_add(1, Ordering::Relaxed),
+        nanos % 1_000_000_000
+    )
 }
 
 impl TestDatabase {
@@ -62,7 +69,11 @@ impl TestDatabase {
         let path = directory.path().join("soulspot-test.db");
         let url = DatabaseUrl::Sqlite(path);
         let database = connect_and_migrate(&url, &settings).await;
-        Self { database, _directory: Some(directory), name: "sqlite".into() }
+        Self {
+            database,
+            _directory: Some(directory),
+            name: "sqlite".into(),
+        }
     }
 
     /// A fresh PostgreSQL database on the test server, migrated; `None` when no server is set.
@@ -73,17 +84,30 @@ impl TestDatabase {
 
     pub async fn postgres_with(test_name: &str, settings: PoolSettings) -> Option<Self> {
         let server_url = postgres_url_for_tests(test_name)?;
+        Some(Self::postgres_on(&server_url, settings).await)
+    }
+
+    /// A fresh, migrated database on the given PostgreSQL server (benchmarks name it directly).
+    pub async fn postgres_on(server_url: &str, settings: PoolSettings) -> Self {
+        let server_url = server_url.to_owned();
         let name = format!("soulspot_test_{}", unique_suffix());
         let mut admin = match AsyncPgConnection::establish(&server_url).await {
             Ok(connection) => connection,
             Err(error) => panic!("{POSTGRES_URL_VARIABLE} is set but unreachable: {error}"),
         };
-        if let Err(error) = diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).await {
+        if let Err(error) = diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+        {
             panic!("cannot create test database {name}: {error}");
         }
         let url = replace_database_name(&server_url, &name);
         let database = connect_and_migrate(&DatabaseUrl::Postgres(url), &settings).await;
-        Some(Self { database, _directory: None, name })
+        Self {
+            database,
+            _directory: None,
+            name,
+        }
     }
 }
 

@@ -107,11 +107,23 @@ pub struct CatalogBatch {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CatalogBatchError {
     #[error("album {album} names album artist {artist}, but the batch has only {artists} artists")]
-    UnknownAlbumArtist { album: usize, artist: usize, artists: usize },
+    UnknownAlbumArtist {
+        album: usize,
+        artist: usize,
+        artists: usize,
+    },
     #[error("track {track} names album {album}, but the batch has only {albums} albums")]
-    UnknownAlbum { track: usize, album: usize, albums: usize },
+    UnknownAlbum {
+        track: usize,
+        album: usize,
+        albums: usize,
+    },
     #[error("track {track} names artist {artist}, but the batch has only {artists} artists")]
-    UnknownArtist { track: usize, artist: usize, artists: usize },
+    UnknownArtist {
+        track: usize,
+        artist: usize,
+        artists: usize,
+    },
 }
 
 impl CatalogBatch {
@@ -121,15 +133,32 @@ impl CatalogBatch {
         let albums = self.albums.len();
         for (album_index, album) in self.albums.iter().enumerate() {
             if let Some(artist) = album.album_artist.filter(|artist| *artist >= artists) {
-                return Err(CatalogBatchError::UnknownAlbumArtist { album: album_index, artist, artists });
+                return Err(CatalogBatchError::UnknownAlbumArtist {
+                    album: album_index,
+                    artist,
+                    artists,
+                });
             }
         }
         for (track_index, track) in self.tracks.iter().enumerate() {
             if let Some(album) = track.album.filter(|album| *album >= albums) {
-                return Err(CatalogBatchError::UnknownAlbum { track: track_index, album, albums });
+                return Err(CatalogBatchError::UnknownAlbum {
+                    track: track_index,
+                    album,
+                    albums,
+                });
             }
-            if let Some(artist) = track.artists.iter().copied().find(|artist| *artist >= artists) {
-                return Err(CatalogBatchError::UnknownArtist { track: track_index, artist, artists });
+            if let Some(artist) = track
+                .artists
+                .iter()
+                .copied()
+                .find(|artist| *artist >= artists)
+            {
+                return Err(CatalogBatchError::UnknownArtist {
+                    track: track_index,
+                    artist,
+                    artists,
+                });
             }
         }
         Ok(())
@@ -173,13 +202,36 @@ mod tests {
 
     #[test]
     fn batch_references_are_checked() {
-        let artist = NewArtist { name: "a".into(), sort_name: None, spotify_id: None, mbid: None };
-        let mut batch = CatalogBatch { artists: vec![artist], albums: vec![], tracks: vec![track(None, vec![0])] };
+        let artist = NewArtist {
+            name: "a".into(),
+            sort_name: None,
+            spotify_id: None,
+            mbid: None,
+        };
+        let mut batch = CatalogBatch {
+            artists: vec![artist],
+            albums: vec![],
+            tracks: vec![track(None, vec![0])],
+        };
         assert_eq!(batch.validate(), Ok(()));
         batch.tracks.push(track(Some(0), vec![]));
-        assert_eq!(batch.validate(), Err(CatalogBatchError::UnknownAlbum { track: 1, album: 0, albums: 0 }));
+        assert_eq!(
+            batch.validate(),
+            Err(CatalogBatchError::UnknownAlbum {
+                track: 1,
+                album: 0,
+                albums: 0
+            })
+        );
         batch.tracks.pop();
         batch.tracks.push(track(None, vec![0, 3]));
-        assert_eq!(batch.validate(), Err(CatalogBatchError::UnknownArtist { track: 1, artist: 3, artists: 1 }));
+        assert_eq!(
+            batch.validate(),
+            Err(CatalogBatchError::UnknownArtist {
+                track: 1,
+                artist: 3,
+                artists: 1
+            })
+        );
     }
 }

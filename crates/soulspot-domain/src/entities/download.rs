@@ -176,19 +176,28 @@ mod tests {
             E::ImportStarted,
             E::ImportSucceeded,
         ];
-        let end = events.iter().try_fold(DownloadState::Wanted, |s, e| s.apply(*e)).unwrap();
+        let end = events
+            .iter()
+            .try_fold(DownloadState::Wanted, |s, e| s.apply(*e))
+            .unwrap();
         assert_eq!(end, DownloadState::Completed);
     }
 
     #[test]
     fn failed_transfer_moves_on_to_the_next_candidate() {
-        let state = DownloadState::Downloading.apply(DownloadEvent::TransferFailed).unwrap();
+        let state = DownloadState::Downloading
+            .apply(DownloadEvent::TransferFailed)
+            .unwrap();
         assert_eq!(state, DownloadState::Searching);
     }
 
     #[test]
     fn completed_is_final() {
-        for event in [DownloadEvent::Cancelled, DownloadEvent::Retried, DownloadEvent::SearchStarted] {
+        for event in [
+            DownloadEvent::Cancelled,
+            DownloadEvent::Retried,
+            DownloadEvent::SearchStarted,
+        ] {
             assert!(DownloadState::Completed.apply(event).is_err());
         }
     }

@@ -45,7 +45,13 @@ pub struct InvalidJobTransition {
 pub struct UnknownJobState(pub String);
 
 impl JobState {
-    pub const ALL: [JobState; 5] = [Self::Queued, Self::Running, Self::Succeeded, Self::Dead, Self::Cancelled];
+    pub const ALL: [JobState; 5] = [
+        Self::Queued,
+        Self::Running,
+        Self::Succeeded,
+        Self::Dead,
+        Self::Cancelled,
+    ];
 
     pub fn apply(self, event: JobEvent) -> Result<JobState, InvalidJobTransition> {
         use JobEvent as E;
@@ -97,10 +103,14 @@ pub struct InvalidJobKind(pub String);
 impl JobKind {
     pub fn parse(value: &str) -> Result<Self, InvalidJobKind> {
         let valid = (1..=64).contains(&value.len())
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
-        if valid { Ok(Self(value.to_owned())) } else { Err(InvalidJobKind(value.to_owned())) }
+            && value.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+            });
+        if valid {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(InvalidJobKind(value.to_owned()))
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -173,7 +183,11 @@ mod tests {
         let s = JobState::Queued.apply(JobEvent::Claimed).unwrap();
         let s = s.apply(JobEvent::FailedWillRetry).unwrap();
         assert_eq!(s, JobState::Queued);
-        let s = s.apply(JobEvent::Claimed).unwrap().apply(JobEvent::FailedFinally).unwrap();
+        let s = s
+            .apply(JobEvent::Claimed)
+            .unwrap()
+            .apply(JobEvent::FailedFinally)
+            .unwrap();
         assert_eq!(s, JobState::Dead);
         assert!(s.is_final());
         assert!(s.apply(JobEvent::Claimed).is_err());

@@ -37,7 +37,10 @@ impl AudioFormat {
     }
 
     pub fn is_lossless(self) -> bool {
-        matches!(self, Self::Flac | Self::Alac | Self::Wav | Self::Aiff | Self::WavPack)
+        matches!(
+            self,
+            Self::Flac | Self::Alac | Self::Wav | Self::Aiff | Self::WavPack
+        )
     }
 }
 
@@ -94,16 +97,28 @@ impl QualityRules {
                 return Err(InvalidQualityRules::DuplicateFormat(*format));
             }
         }
-        check_bounds("bitrate", self.min_bitrate_kbps.map(i64::from), self.max_bitrate_kbps.map(i64::from))?;
+        check_bounds(
+            "bitrate",
+            self.min_bitrate_kbps.map(i64::from),
+            self.max_bitrate_kbps.map(i64::from),
+        )?;
         check_bounds("size", self.min_size_bytes, self.max_size_bytes)?;
-        if self.excluded_terms.iter().any(|term| term.trim().is_empty()) {
+        if self
+            .excluded_terms
+            .iter()
+            .any(|term| term.trim().is_empty())
+        {
             return Err(InvalidQualityRules::BlankExcludedTerm);
         }
         Ok(self)
     }
 }
 
-fn check_bounds(field: &'static str, min: Option<i64>, max: Option<i64>) -> Result<(), InvalidQualityRules> {
+fn check_bounds(
+    field: &'static str,
+    min: Option<i64>,
+    max: Option<i64>,
+) -> Result<(), InvalidQualityRules> {
     if min.is_some_and(|v| v < 0) || max.is_some_and(|v| v < 0) {
         return Err(InvalidQualityRules::Negative { field });
     }
@@ -138,10 +153,16 @@ mod tests {
         assert!(rules().validate().is_ok());
         let mut r = rules();
         r.formats.push(AudioFormat::Flac);
-        assert_eq!(r.validate(), Err(InvalidQualityRules::DuplicateFormat(AudioFormat::Flac)));
+        assert_eq!(
+            r.validate(),
+            Err(InvalidQualityRules::DuplicateFormat(AudioFormat::Flac))
+        );
         let mut r = rules();
         r.max_bitrate_kbps = Some(128);
-        assert_eq!(r.validate(), Err(InvalidQualityRules::MinAboveMax { field: "bitrate" }));
+        assert_eq!(
+            r.validate(),
+            Err(InvalidQualityRules::MinAboveMax { field: "bitrate" })
+        );
         let mut r = rules();
         r.formats.clear();
         assert_eq!(r.validate(), Err(InvalidQualityRules::NoFormats));

@@ -3,13 +3,14 @@
 
 use std::collections::HashMap;
 
-use diesel::dsl::sql;
 use super::prelude::*;
+use diesel::dsl::sql;
 use diesel::sql_types::Bool;
 use soulspot_domain::ports::CatalogRepository;
 use soulspot_domain::{
-    Album, AlbumId, Artist, ArtistId, CatalogBatch, CatalogBatchIds, Isrc, NormalizedName, Page, PageRequest,
-    RepositoryError, SpotifyId, Track, TrackDetails, TrackId, TrackSearchHit, title_match_key,
+    Album, AlbumId, Artist, ArtistId, CatalogBatch, CatalogBatchIds, Isrc, NormalizedName, Page,
+    PageRequest, RepositoryError, SpotifyId, Track, TrackDetails, TrackId, TrackSearchHit,
+    title_match_key,
 };
 
 use super::rows::{
@@ -51,7 +52,10 @@ pub(crate) fn assemble_details(
     let mut converted: HashMap<i64, Vec<Artist>> = HashMap::with_capacity(credits_by_track.len());
     for (track_id, mut credits) in credits_by_track {
         credits.sort_by_key(|(position, _)| *position);
-        let artists = credits.into_iter().map(|(_, row)| row.into_domain()).collect::<Result<Vec<_>, _>>()?;
+        let artists = credits
+            .into_iter()
+            .map(|(_, row)| row.into_domain())
+            .collect::<Result<Vec<_>, _>>()?;
         converted.insert(track_id, artists);
     }
     rows.into_iter()
@@ -71,7 +75,10 @@ pub(crate) fn assemble_details(
 /// The id written for a row's key (0 only if the row vanished mid-transaction, which the write
 /// lock rules out).
 fn lookup(found: &HashMap<String, i64>, key: &Option<String>) -> i64 {
-    key.as_ref().and_then(|key| found.get(key)).copied().unwrap_or(0)
+    key.as_ref()
+        .and_then(|key| found.get(key))
+        .copied()
+        .unwrap_or(0)
 }
 
 /// Upserts one chunk of rows keyed by a unique column, portably: one statement reads the rows that
@@ -82,12 +89,15 @@ macro_rules! upsert_chunk {
     ($conn:ident, $table:ident, $key:ident, $rows:expr, $existing:ty) => {{
         let rows = $rows;
         let keys: Vec<String> = rows.iter().filter_map(|row| row.$key.clone()).collect();
-        let existing: Vec<$existing> = run!($table::table
-            .filter($table::$key.eq_any(&keys))
-            .select(<$existing>::as_select())
-            .load($conn))?;
+        let existing: Vec<$existing> = run!(
+            $table::table
+                .filter($table::$key.eq_any(&keys))
+                .select(<$existing>::as_select())
+                .load($conn)
+        )?;
         let mut found: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-        let mut existing_by_key: HashMap<String, $existing> = HashMap::with_capacity(existing.len());
+        let mut existing_by_key: HashMap<String, $existing> =
+            HashMap::with_capacity(existing.len());
         for row in existing {
             if let Some(key) = row.$key.clone() {
                 found.insert(key.clone(), row.id);
@@ -97,10 +107,16 @@ macro_rules! upsert_chunk {
         let mut missing = Vec::new();
         let mut missing_keys = Vec::new();
         for row in &rows {
-            let Some(key) = row.$key.as_ref() else { continue };
+            let Some(key) = row.$key.as_ref() else {
+                continue;
+            };
             match existing_by_key.get(key) {
                 Some(current) if row.differs_from(current) => {
-                    run!(diesel::update($table::table.find(current.id)).set(row.changes()).execute($conn))?;
+                    run!(
+                        diesel::update($table::table.find(current.id))
+                            .set(row.changes())
+                            .execute($conn)
+                    )?;
                 }
                 Some(_) => {}
                 None => {
@@ -110,12 +126,22 @@ macro_rules! upsert_chunk {
             }
         }
         if !missing.is_empty() {
-            run!(diesel::insert_into($table::table).values(&missing).execute($conn))?;
-            let inserted: Vec<(i64, Option<String>)> = run!($table::table
-                .filter($table::$key.eq_any(&missing_keys))
-                .select(($table::id, $table::$key))
-                .load($conn))?;
-            found.extend(inserted.into_iter().filter_map(|(id, key)| Some((key?, id))));
+            run!(
+                diesel::insert_into($table::table)
+                    .values(&missing)
+                    .execute($conn)
+            )?;
+            let inserted: Vec<(i64, Option<String>)> = run!(
+                $table::table
+                    .filter($table::$key.eq_any(&missing_keys))
+                    .select(($table::id, $table::$key))
+                    .load($conn)
+            )?;
+            found.extend(
+                inserted
+                    .into_iter()
+                    .filter_map(|(id, key)| Some((key?, id))),
+            );
         }
         found
     }};
@@ -159,7 +185,10 @@ impl PreparedBatch {
             })
             .collect();
         let artist_canonical = canonical_positions(artists.iter().map(|row| {
-            row.spotify_id.as_ref().map(|id| format!("s:{id}")).or(row.mbid.as_ref().map(|id| format!("m:{id}")))
+            row.spotify_id
+                .as_ref()
+                .map(|id| format!("s:{id}"))
+                .or(row.mbid.as_ref().map(|id| format!("m:{id}")))
         }));
         let albums: Vec<(NewAlbumRow, Option<usize>)> = batch
             .albums
@@ -180,7 +209,10 @@ impl PreparedBatch {
             })
             .collect();
         let album_canonical = canonical_positions(albums.iter().map(|(row, _)| {
-            row.spotify_id.as_ref().map(|id| format!("s:{id}")).or(row.mbid.as_ref().map(|id| format!("m:{id}")))
+            row.spotify_id
+                .as_ref()
+                .map(|id| format!("s:{id}"))
+                .or(row.mbid.as_ref().map(|id| format!("m:{id}")))
         }));
         let tracks: Vec<(NewTrackRow, Option<usize>, Vec<usize>)> = batch
             .tracks
@@ -202,13 +234,25 @@ impl PreparedBatch {
                 (row, track.album, track.artists)
             })
             .collect();
-        let track_canonical = canonical_positions(tracks.iter().map(|(row, _, _)| row.spotify_id.clone()));
-        Self { artists, artist_canonical, albums, album_canonical, tracks, track_canonical }
+        let track_canonical =
+            canonical_positions(tracks.iter().map(|(row, _, _)| row.spotify_id.clone()));
+        Self {
+            artists,
+            artist_canonical,
+            albums,
+            album_canonical,
+            tracks,
+            track_canonical,
+        }
     }
 }
 
 /// Which upsert path a row takes.
-fn partition(canonical: &[usize], spotify: impl Fn(usize) -> bool, mbid: impl Fn(usize) -> bool) -> [Vec<usize>; 3] {
+fn partition(
+    canonical: &[usize],
+    spotify: impl Fn(usize) -> bool,
+    mbid: impl Fn(usize) -> bool,
+) -> [Vec<usize>; 3] {
     let mut by_spotify = Vec::new();
     let mut by_mbid = Vec::new();
     let mut plain = Vec::new();
@@ -228,8 +272,13 @@ fn partition(canonical: &[usize], spotify: impl Fn(usize) -> bool, mbid: impl Fn
 }
 
 impl CatalogRepository for Database {
-    async fn upsert_catalog(&self, batch: CatalogBatch) -> Result<CatalogBatchIds, RepositoryError> {
-        batch.validate().map_err(|error| RepositoryError::InvalidData(error.to_string()))?;
+    async fn upsert_catalog(
+        &self,
+        batch: CatalogBatch,
+    ) -> Result<CatalogBatchIds, RepositoryError> {
+        batch
+            .validate()
+            .map_err(|error| RepositoryError::InvalidData(error.to_string()))?;
         let mut prepared = PreparedBatch::new(batch);
         let ids = write!(self, |conn| {
             // Artists.
@@ -240,24 +289,28 @@ impl CatalogRepository for Database {
                 |i| prepared.artists[i].mbid.is_some(),
             );
             for chunk in by_spotify.chunks(WRITE_CHUNK) {
-                let rows: Vec<NewArtistRow> = chunk.iter().map(|&i| prepared.artists[i].clone()).collect();
+                let rows: Vec<NewArtistRow> =
+                    chunk.iter().map(|&i| prepared.artists[i].clone()).collect();
                 let found = upsert_chunk!(conn, artists, spotify_id, rows, ArtistRow);
                 for &i in chunk {
                     artist_ids[i] = lookup(&found, &prepared.artists[i].spotify_id);
                 }
             }
             for chunk in by_mbid.chunks(WRITE_CHUNK) {
-                let rows: Vec<NewArtistRow> = chunk.iter().map(|&i| prepared.artists[i].clone()).collect();
+                let rows: Vec<NewArtistRow> =
+                    chunk.iter().map(|&i| prepared.artists[i].clone()).collect();
                 let found = upsert_chunk!(conn, artists, mbid, rows, ArtistRow);
                 for &i in chunk {
                     artist_ids[i] = lookup(&found, &prepared.artists[i].mbid);
                 }
             }
             for &i in &plain {
-                artist_ids[i] = run!(diesel::insert_into(artists::table)
-                    .values(&prepared.artists[i])
-                    .returning(artists::id)
-                    .get_result::<i64>(conn))?;
+                artist_ids[i] = run!(
+                    diesel::insert_into(artists::table)
+                        .values(&prepared.artists[i])
+                        .returning(artists::id)
+                        .get_result::<i64>(conn)
+                )?;
             }
             for (i, first) in prepared.artist_canonical.iter().enumerate() {
                 artist_ids[i] = artist_ids[*first];
@@ -274,24 +327,32 @@ impl CatalogRepository for Database {
                 |i| prepared.albums[i].0.mbid.is_some(),
             );
             for chunk in by_spotify.chunks(WRITE_CHUNK) {
-                let rows: Vec<NewAlbumRow> = chunk.iter().map(|&i| prepared.albums[i].0.clone()).collect();
+                let rows: Vec<NewAlbumRow> = chunk
+                    .iter()
+                    .map(|&i| prepared.albums[i].0.clone())
+                    .collect();
                 let found = upsert_chunk!(conn, albums, spotify_id, rows, AlbumRow);
                 for &i in chunk {
                     album_ids[i] = lookup(&found, &prepared.albums[i].0.spotify_id);
                 }
             }
             for chunk in by_mbid.chunks(WRITE_CHUNK) {
-                let rows: Vec<NewAlbumRow> = chunk.iter().map(|&i| prepared.albums[i].0.clone()).collect();
+                let rows: Vec<NewAlbumRow> = chunk
+                    .iter()
+                    .map(|&i| prepared.albums[i].0.clone())
+                    .collect();
                 let found = upsert_chunk!(conn, albums, mbid, rows, AlbumRow);
                 for &i in chunk {
                     album_ids[i] = lookup(&found, &prepared.albums[i].0.mbid);
                 }
             }
             for &i in &plain {
-                album_ids[i] = run!(diesel::insert_into(albums::table)
-                    .values(&prepared.albums[i].0)
-                    .returning(albums::id)
-                    .get_result::<i64>(conn))?;
+                album_ids[i] = run!(
+                    diesel::insert_into(albums::table)
+                        .values(&prepared.albums[i].0)
+                        .returning(albums::id)
+                        .get_result::<i64>(conn)
+                )?;
             }
             for (i, first) in prepared.album_canonical.iter().enumerate() {
                 album_ids[i] = album_ids[*first];
@@ -302,20 +363,28 @@ impl CatalogRepository for Database {
                 row.album_id = album.map(|index| album_ids[index]);
             }
             let mut track_ids = vec![0_i64; prepared.tracks.len()];
-            let [by_spotify, _, plain] =
-                partition(&prepared.track_canonical, |i| prepared.tracks[i].0.spotify_id.is_some(), |_| false);
+            let [by_spotify, _, plain] = partition(
+                &prepared.track_canonical,
+                |i| prepared.tracks[i].0.spotify_id.is_some(),
+                |_| false,
+            );
             for chunk in by_spotify.chunks(WRITE_CHUNK) {
-                let rows: Vec<NewTrackRow> = chunk.iter().map(|&i| prepared.tracks[i].0.clone()).collect();
+                let rows: Vec<NewTrackRow> = chunk
+                    .iter()
+                    .map(|&i| prepared.tracks[i].0.clone())
+                    .collect();
                 let found = upsert_chunk!(conn, tracks, spotify_id, rows, TrackRow);
                 for &i in chunk {
                     track_ids[i] = lookup(&found, &prepared.tracks[i].0.spotify_id);
                 }
             }
             for &i in &plain {
-                track_ids[i] = run!(diesel::insert_into(tracks::table)
-                    .values(&prepared.tracks[i].0)
-                    .returning(tracks::id)
-                    .get_result::<i64>(conn))?;
+                track_ids[i] = run!(
+                    diesel::insert_into(tracks::table)
+                        .values(&prepared.tracks[i].0)
+                        .returning(tracks::id)
+                        .get_result::<i64>(conn)
+                )?;
             }
             for (i, first) in prepared.track_canonical.iter().enumerate() {
                 track_ids[i] = track_ids[*first];
@@ -323,18 +392,32 @@ impl CatalogRepository for Database {
 
             // Credits: rewrite only the tracks whose credited artists changed, so an unchanged
             // re-import touches no credit row (and fires no full-text trigger).
-            let written: Vec<usize> =
-                prepared.track_canonical.iter().enumerate().filter(|(i, first)| *i == **first).map(|(i, _)| i).collect();
+            let written: Vec<usize> = prepared
+                .track_canonical
+                .iter()
+                .enumerate()
+                .filter(|(i, first)| *i == **first)
+                .map(|(i, _)| i)
+                .collect();
             for chunk in written.chunks(ID_CHUNK) {
                 let chunk_ids: Vec<i64> = chunk.iter().map(|&i| track_ids[i]).collect();
-                let existing: Vec<(i64, i32, i64)> = run!(track_artists::table
-                    .filter(track_artists::track_id.eq_any(&chunk_ids))
-                    .select((track_artists::track_id, track_artists::position, track_artists::artist_id))
-                    .order((track_artists::track_id, track_artists::position))
-                    .load(conn))?;
+                let existing: Vec<(i64, i32, i64)> = run!(
+                    track_artists::table
+                        .filter(track_artists::track_id.eq_any(&chunk_ids))
+                        .select((
+                            track_artists::track_id,
+                            track_artists::position,
+                            track_artists::artist_id
+                        ))
+                        .order((track_artists::track_id, track_artists::position))
+                        .load(conn)
+                )?;
                 let mut existing_by_track: HashMap<i64, Vec<i64>> = HashMap::new();
                 for (track_id, _, artist_id) in existing {
-                    existing_by_track.entry(track_id).or_default().push(artist_id);
+                    existing_by_track
+                        .entry(track_id)
+                        .or_default()
+                        .push(artist_id);
                 }
                 let mut stale: Vec<i64> = Vec::new();
                 let mut fresh: Vec<(i64, i32, i64)> = Vec::new();
@@ -347,18 +430,30 @@ impl CatalogRepository for Database {
                             wanted.push(artist_id);
                         }
                     }
-                    let current = existing_by_track.get(&track_id).map(Vec::as_slice).unwrap_or(&[]);
+                    let current = existing_by_track
+                        .get(&track_id)
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]);
                     if current != wanted.as_slice() {
                         if !current.is_empty() {
                             stale.push(track_id);
                         }
                         fresh.extend(wanted.iter().enumerate().map(|(position, artist_id)| {
-                            (track_id, i32::try_from(position).unwrap_or(i32::MAX), *artist_id)
+                            (
+                                track_id,
+                                i32::try_from(position).unwrap_or(i32::MAX),
+                                *artist_id,
+                            )
                         }));
                     }
                 }
                 if !stale.is_empty() {
-                    run!(diesel::delete(track_artists::table.filter(track_artists::track_id.eq_any(&stale))).execute(conn))?;
+                    run!(
+                        diesel::delete(
+                            track_artists::table.filter(track_artists::track_id.eq_any(&stale))
+                        )
+                        .execute(conn)
+                    )?;
                 }
                 for rows in fresh.chunks(WRITE_CHUNK) {
                     let values: Vec<_> = rows
@@ -371,7 +466,11 @@ impl CatalogRepository for Database {
                             )
                         })
                         .collect();
-                    run!(diesel::insert_into(track_artists::table).values(&values).execute(conn))?;
+                    run!(
+                        diesel::insert_into(track_artists::table)
+                            .values(&values)
+                            .execute(conn)
+                    )?;
                 }
             }
             Ok(CatalogBatchIds {
@@ -385,124 +484,212 @@ impl CatalogRepository for Database {
 
     async fn track_details(&self, id: TrackId) -> Result<TrackDetails, RepositoryError> {
         let mut details = self.details_by_ids(vec![id.0]).await?;
-        details.pop().ok_or_else(|| RepositoryError::not_found("track", id))
+        details
+            .pop()
+            .ok_or_else(|| RepositoryError::not_found("track", id))
     }
 
     async fn tracks_by_isrc(&self, isrc: &Isrc) -> Result<Vec<Track>, RepositoryError> {
         let isrc = isrc.as_str().to_owned();
-        let ids: Vec<i64> = read!(self, |conn| run!(tracks::table
-            .filter(tracks::isrc.eq(isrc))
-            .select(tracks::id)
-            .order(tracks::id)
-            .load::<i64>(conn)))?;
-        Ok(self.details_by_ids(ids).await?.into_iter().map(|details| details.track).collect())
+        let ids: Vec<i64> = read!(self, |conn| run!(
+            tracks::table
+                .filter(tracks::isrc.eq(isrc))
+                .select(tracks::id)
+                .order(tracks::id)
+                .load::<i64>(conn)
+        ))?;
+        Ok(self
+            .details_by_ids(ids)
+            .await?
+            .into_iter()
+            .map(|details| details.track)
+            .collect())
     }
 
     async fn track_by_spotify_id(&self, id: &SpotifyId) -> Result<Option<Track>, RepositoryError> {
         let spotify_id = id.as_str().to_owned();
-        let ids: Vec<i64> = read!(self, |conn| run!(tracks::table
-            .filter(tracks::spotify_id.eq(spotify_id))
-            .select(tracks::id)
-            .load::<i64>(conn)))?;
-        Ok(self.details_by_ids(ids).await?.pop().map(|details| details.track))
+        let ids: Vec<i64> = read!(self, |conn| run!(
+            tracks::table
+                .filter(tracks::spotify_id.eq(spotify_id))
+                .select(tracks::id)
+                .load::<i64>(conn)
+        ))?;
+        Ok(self
+            .details_by_ids(ids)
+            .await?
+            .pop()
+            .map(|details| details.track))
     }
 
-    async fn list_tracks(&self, page: PageRequest<TrackId>) -> Result<Page<TrackDetails, TrackId>, RepositoryError> {
+    async fn list_tracks(
+        &self,
+        page: PageRequest<TrackId>,
+    ) -> Result<Page<TrackDetails, TrackId>, RepositoryError> {
         let after = page.after.map_or(0, |id| id.0);
         let limit = i64::from(page.limit()) + 1;
         let details = read!(self, |conn| {
-            let rows: Vec<TrackWithAlbumRow> = run!(tracks::table
-                .left_join(albums::table)
-                .filter(tracks::id.gt(after))
-                .order(tracks::id.asc())
-                .limit(limit)
-                .select((TrackRow::as_select(), Option::<AlbumRow>::as_select(), has_library_file()))
-                .load(conn))?;
+            let rows: Vec<TrackWithAlbumRow> = run!(
+                tracks::table
+                    .left_join(albums::table)
+                    .filter(tracks::id.gt(after))
+                    .order(tracks::id.asc())
+                    .limit(limit)
+                    .select((
+                        TrackRow::as_select(),
+                        Option::<AlbumRow>::as_select(),
+                        has_library_file()
+                    ))
+                    .load(conn)
+            )?;
             let ids: Vec<i64> = rows.iter().map(|(track, _, _)| track.id).collect();
-            let credits: Vec<(i64, i32, ArtistRow)> = run!(track_artists::table
-                .inner_join(artists::table)
-                .filter(track_artists::track_id.eq_any(ids))
-                .select((track_artists::track_id, track_artists::position, ArtistRow::as_select()))
-                .load(conn))?;
+            let credits: Vec<(i64, i32, ArtistRow)> = run!(
+                track_artists::table
+                    .inner_join(artists::table)
+                    .filter(track_artists::track_id.eq_any(ids))
+                    .select((
+                        track_artists::track_id,
+                        track_artists::position,
+                        ArtistRow::as_select()
+                    ))
+                    .load(conn)
+            )?;
             assemble_details(rows, credits)
         })?;
-        Ok(Page::from_overfetched(details, page.limit(), |details| details.track.id))
+        Ok(Page::from_overfetched(details, page.limit(), |details| {
+            details.track.id
+        }))
     }
 
-    async fn search_tracks(&self, query: &str, limit: u32) -> Result<Vec<TrackSearchHit>, RepositoryError> {
+    async fn search_tracks(
+        &self,
+        query: &str,
+        limit: u32,
+    ) -> Result<Vec<TrackSearchHit>, RepositoryError> {
         search::search_tracks(self, query, limit).await
     }
 
     async fn artist(&self, id: ArtistId) -> Result<Artist, RepositoryError> {
-        let row = read!(self, |conn| run!(artists::table.find(id.0).select(ArtistRow::as_select()).first(conn))
-            .and_then(ArtistRow::into_domain))
+        let row = read!(self, |conn| run!(
+            artists::table
+                .find(id.0)
+                .select(ArtistRow::as_select())
+                .first(conn)
+        )
+        .and_then(ArtistRow::into_domain))
         .map_err(|error| error.not_found_as("artist", id))?;
         Ok(row)
     }
 
-    async fn list_artists(&self, page: PageRequest<ArtistId>) -> Result<Page<Artist, ArtistId>, RepositoryError> {
+    async fn list_artists(
+        &self,
+        page: PageRequest<ArtistId>,
+    ) -> Result<Page<Artist, ArtistId>, RepositoryError> {
         let after = page.after.map_or(0, |id| id.0);
         let limit = i64::from(page.limit()) + 1;
         let artists = read!(self, |conn| {
-            let rows: Vec<ArtistRow> = run!(artists::table
-                .filter(artists::id.gt(after))
-                .order(artists::id.asc())
-                .limit(limit)
-                .select(ArtistRow::as_select())
-                .load(conn))?;
-            rows.into_iter().map(ArtistRow::into_domain).collect::<Result<Vec<_>, _>>()
+            let rows: Vec<ArtistRow> = run!(
+                artists::table
+                    .filter(artists::id.gt(after))
+                    .order(artists::id.asc())
+                    .limit(limit)
+                    .select(ArtistRow::as_select())
+                    .load(conn)
+            )?;
+            rows.into_iter()
+                .map(ArtistRow::into_domain)
+                .collect::<Result<Vec<_>, _>>()
         })?;
-        Ok(Page::from_overfetched(artists, page.limit(), |artist| artist.id))
+        Ok(Page::from_overfetched(artists, page.limit(), |artist| {
+            artist.id
+        }))
     }
 
     async fn album(&self, id: AlbumId) -> Result<Album, RepositoryError> {
-        let album = read!(self, |conn| run!(albums::table.find(id.0).select(AlbumRow::as_select()).first(conn))
-            .and_then(AlbumRow::into_domain))
+        let album = read!(self, |conn| run!(
+            albums::table
+                .find(id.0)
+                .select(AlbumRow::as_select())
+                .first(conn)
+        )
+        .and_then(AlbumRow::into_domain))
         .map_err(|error| error.not_found_as("album", id))?;
         Ok(album)
     }
 
-    async fn list_albums(&self, page: PageRequest<AlbumId>) -> Result<Page<Album, AlbumId>, RepositoryError> {
+    async fn list_albums(
+        &self,
+        page: PageRequest<AlbumId>,
+    ) -> Result<Page<Album, AlbumId>, RepositoryError> {
         let after = page.after.map_or(0, |id| id.0);
         let limit = i64::from(page.limit()) + 1;
         let albums = read!(self, |conn| {
-            let rows: Vec<AlbumRow> = run!(albums::table
-                .filter(albums::id.gt(after))
-                .order(albums::id.asc())
-                .limit(limit)
-                .select(AlbumRow::as_select())
-                .load(conn))?;
-            rows.into_iter().map(AlbumRow::into_domain).collect::<Result<Vec<_>, _>>()
+            let rows: Vec<AlbumRow> = run!(
+                albums::table
+                    .filter(albums::id.gt(after))
+                    .order(albums::id.asc())
+                    .limit(limit)
+                    .select(AlbumRow::as_select())
+                    .load(conn)
+            )?;
+            rows.into_iter()
+                .map(AlbumRow::into_domain)
+                .collect::<Result<Vec<_>, _>>()
         })?;
-        Ok(Page::from_overfetched(albums, page.limit(), |album| album.id))
+        Ok(Page::from_overfetched(albums, page.limit(), |album| {
+            album.id
+        }))
     }
 }
 
 impl Database {
     /// Details of the given tracks in the given order, two statements per 10,000 ids.
-    pub(crate) async fn details_by_ids(&self, ids: Vec<i64>) -> Result<Vec<TrackDetails>, RepositoryError> {
+    pub(crate) async fn details_by_ids(
+        &self,
+        ids: Vec<i64>,
+    ) -> Result<Vec<TrackDetails>, RepositoryError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let order: HashMap<i64, usize> = ids.iter().enumerate().map(|(index, id)| (*id, index)).collect();
+        let order: HashMap<i64, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(index, id)| (*id, index))
+            .collect();
         let mut details = read!(self, |conn| {
             let mut rows: Vec<TrackWithAlbumRow> = Vec::with_capacity(ids.len());
             let mut credits: Vec<(i64, i32, ArtistRow)> = Vec::new();
             for chunk in ids.chunks(ID_CHUNK) {
-                rows.extend(run!(tracks::table
-                    .left_join(albums::table)
-                    .filter(tracks::id.eq_any(chunk))
-                    .select((TrackRow::as_select(), Option::<AlbumRow>::as_select(), has_library_file()))
-                    .load::<TrackWithAlbumRow>(conn))?);
-                credits.extend(run!(track_artists::table
-                    .inner_join(artists::table)
-                    .filter(track_artists::track_id.eq_any(chunk))
-                    .select((track_artists::track_id, track_artists::position, ArtistRow::as_select()))
-                    .load::<(i64, i32, ArtistRow)>(conn))?);
+                rows.extend(run!(
+                    tracks::table
+                        .left_join(albums::table)
+                        .filter(tracks::id.eq_any(chunk))
+                        .select((
+                            TrackRow::as_select(),
+                            Option::<AlbumRow>::as_select(),
+                            has_library_file()
+                        ))
+                        .load::<TrackWithAlbumRow>(conn)
+                )?);
+                credits.extend(run!(
+                    track_artists::table
+                        .inner_join(artists::table)
+                        .filter(track_artists::track_id.eq_any(chunk))
+                        .select((
+                            track_artists::track_id,
+                            track_artists::position,
+                            ArtistRow::as_select()
+                        ))
+                        .load::<(i64, i32, ArtistRow)>(conn)
+                )?);
             }
             assemble_details(rows, credits)
         })?;
-        details.sort_by_key(|details| order.get(&details.track.id.0).copied().unwrap_or(usize::MAX));
+        details.sort_by_key(|details| {
+            order
+                .get(&details.track.id.0)
+                .copied()
+                .unwrap_or(usize::MAX)
+        });
         Ok(details)
     }
 }

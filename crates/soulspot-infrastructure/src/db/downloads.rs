@@ -1,11 +1,12 @@
 //! The download repository. State changes are compare-and-set: the update only applies when the
 //! row still has the state the event was checked against.
 
-use chrono::NaiveDateTime;
 use super::prelude::*;
+use chrono::NaiveDateTime;
 use soulspot_domain::ports::DownloadRepository;
 use soulspot_domain::{
-    ChosenCandidate, Download, DownloadEvent, DownloadId, DownloadState, Page, PageRequest, RepositoryError, TrackId,
+    ChosenCandidate, Download, DownloadEvent, DownloadId, DownloadState, Page, PageRequest,
+    RepositoryError, TrackId,
 };
 
 use super::error::invalid_data;
@@ -36,10 +37,16 @@ struct DownloadRow {
 
 impl DownloadRow {
     fn into_domain(self) -> diesel::QueryResult<Download> {
-        let candidate = match (self.candidate_username, self.candidate_filename, self.candidate_size_bytes) {
-            (Some(username), Some(filename), Some(size_bytes)) => {
-                Some(ChosenCandidate { username, filename, size_bytes })
-            }
+        let candidate = match (
+            self.candidate_username,
+            self.candidate_filename,
+            self.candidate_size_bytes,
+        ) {
+            (Some(username), Some(filename), Some(size_bytes)) => Some(ChosenCandidate {
+                username,
+                filename,
+                size_bytes,
+            }),
             _ => None,
         };
         Ok(Download {
@@ -68,43 +75,58 @@ enum EventOutcome {
 }
 
 impl DownloadRepository for Database {
-    async fn create_download(&self, track_id: TrackId, priority: i32) -> Result<Download, RepositoryError> {
+    async fn create_download(
+        &self,
+        track_id: TrackId,
+        priority: i32,
+    ) -> Result<Download, RepositoryError> {
         let stamp = now();
         let created = write!(self, |conn| {
-            let exists: Option<i64> =
-                run!(tracks::table.find(track_id.0).select(tracks::id).first::<i64>(conn)).optional()?;
+            let exists: Option<i64> = run!(
+                tracks::table
+                    .find(track_id.0)
+                    .select(tracks::id)
+                    .first::<i64>(conn)
+            )
+            .optional()?;
             if exists.is_none() {
                 return Ok(None);
             }
-            let row: DownloadRow = run!(diesel::insert_into(downloads::table)
-                .values((
-                    downloads::track_id.eq(track_id.0),
-                    downloads::state.eq(DownloadState::Wanted.as_str()),
-                    downloads::priority.eq(priority),
-                    downloads::created_at.eq(stamp),
-                    downloads::updated_at.eq(stamp),
-                ))
-                .returning(DownloadRow::as_returning())
-                .get_result(conn))?;
+            let row: DownloadRow = run!(
+                diesel::insert_into(downloads::table)
+                    .values((
+                        downloads::track_id.eq(track_id.0),
+                        downloads::state.eq(DownloadState::Wanted.as_str()),
+                        downloads::priority.eq(priority),
+                        downloads::created_at.eq(stamp),
+                        downloads::updated_at.eq(stamp),
+                    ))
+                    .returning(DownloadRow::as_returning())
+                    .get_result(conn)
+            )?;
             Ok(Some(row))
         })
         .map_err(|error| match RepositoryError::from(error) {
-            RepositoryError::Conflict(_) => {
-                RepositoryError::Conflict(format!("track {track_id} already has an active download"))
-            }
+            RepositoryError::Conflict(_) => RepositoryError::Conflict(format!(
+                "track {track_id} already has an active download"
+            )),
             other => other,
         })?;
         match created {
-            Some(row) => row.into_domain().map_err(|error| RepositoryError::InvalidData(error.to_string())),
+            Some(row) => row
+                .into_domain()
+                .map_err(|error| RepositoryError::InvalidData(error.to_string())),
             None => Err(RepositoryError::not_found("track", track_id)),
         }
     }
 
     async fn download(&self, id: DownloadId) -> Result<Download, RepositoryError> {
-        let download = read!(self, |conn| run!(downloads::table
-            .find(id.0)
-            .select(DownloadRow::as_select())
-            .first(conn))
+        let download = read!(self, |conn| run!(
+            downloads::table
+                .find(id.0)
+                .select(DownloadRow::as_select())
+                .first(conn)
+        )
         .and_then(DownloadRow::into_domain))
         .map_err(|error| error.not_found_as("download", id))?;
         Ok(download)
@@ -118,8 +140,13 @@ impl DownloadRepository for Database {
     ) -> Result<Download, RepositoryError> {
         let stamp = now();
         let outcome = write!(self, |conn| {
-            let current: Option<String> =
-                run!(downloads::table.find(id.0).select(downloads::state).first::<String>(conn)).optional()?;
+            let current: Option<String> = run!(
+                downloads::table
+                    .find(id.0)
+                    .select(downloads::state)
+                    .first::<String>(conn)
+            )
+            .optional()?;
             let Some(current) = current else {
                 return Ok(EventOutcome::Missing);
             };
@@ -129,53 +156,86 @@ impl DownloadRepository for Database {
                 Err(refusal) => return Ok(EventOutcome::Refused(refusal.to_string())),
             };
             let attempts_increment = i32::from(event == DownloadEvent::SearchStarted);
-            let row: DownloadRow = run!(diesel::update(
-                downloads::table.find(id.0).filter(downloads::state.eq(from.as_str()))
-            )
-            .set((
-                downloads::state.eq(next.as_str()),
-                downloads::attempts.eq(downloads::attempts + attempts_increment),
-                downloads::error.eq(error),
-                downloads::updated_at.eq(stamp),
-            ))
-            .returning(DownloadRow::as_returning())
-            .get_result(conn))?;
+            let row: DownloadRow = run!(
+                diesel::update(
+                    downloads::table
+                        .find(id.0)
+                        .filter(downloads::state.eq(from.as_str()))
+                )
+                .set((
+                    downloads::state.eq(next.as_str()),
+                    downloads::attempts.eq(downloads::attempts + attempts_increment),
+                    downloads::error.eq(error),
+                    downloads::updated_at.eq(stamp),
+                ))
+                .returning(DownloadRow::as_returning())
+                .get_result(conn)
+            )?;
             Ok(EventOutcome::Applied(row))
         })?;
         match outcome {
-            EventOutcome::Applied(row) => row.into_domain().map_err(|error| RepositoryError::InvalidData(error.to_string())),
+            EventOutcome::Applied(row) => row
+                .into_domain()
+                .map_err(|error| RepositoryError::InvalidData(error.to_string())),
             EventOutcome::Missing => Err(RepositoryError::not_found("download", id)),
             EventOutcome::Refused(reason) => Err(RepositoryError::Conflict(reason)),
         }
     }
 
-    async fn next_wanted(&self, now: NaiveDateTime, limit: u32) -> Result<Vec<Download>, RepositoryError> {
+    async fn next_wanted(
+        &self,
+        now: NaiveDateTime,
+        limit: u32,
+    ) -> Result<Vec<Download>, RepositoryError> {
         let limit = i64::from(limit.clamp(1, 500));
         let downloads = read!(self, |conn| {
-            let rows: Vec<DownloadRow> = run!(downloads::table
-                .filter(downloads::state.eq(DownloadState::Wanted.as_str()))
-                .filter(downloads::next_attempt_at.is_null().or(downloads::next_attempt_at.le(now)))
-                .order((downloads::priority.desc(), downloads::created_at.asc(), downloads::id.asc()))
-                .limit(limit)
-                .select(DownloadRow::as_select())
-                .load(conn))?;
-            rows.into_iter().map(DownloadRow::into_domain).collect::<Result<Vec<_>, _>>()
+            let rows: Vec<DownloadRow> = run!(
+                downloads::table
+                    .filter(downloads::state.eq(DownloadState::Wanted.as_str()))
+                    .filter(
+                        downloads::next_attempt_at
+                            .is_null()
+                            .or(downloads::next_attempt_at.le(now))
+                    )
+                    .order((
+                        downloads::priority.desc(),
+                        downloads::created_at.asc(),
+                        downloads::id.asc()
+                    ))
+                    .limit(limit)
+                    .select(DownloadRow::as_select())
+                    .load(conn)
+            )?;
+            rows.into_iter()
+                .map(DownloadRow::into_domain)
+                .collect::<Result<Vec<_>, _>>()
         })?;
         Ok(downloads)
     }
 
-    async fn list_downloads(&self, page: PageRequest<DownloadId>) -> Result<Page<Download, DownloadId>, RepositoryError> {
+    async fn list_downloads(
+        &self,
+        page: PageRequest<DownloadId>,
+    ) -> Result<Page<Download, DownloadId>, RepositoryError> {
         let after = page.after.map_or(0, |id| id.0);
         let limit = i64::from(page.limit()) + 1;
         let downloads = read!(self, |conn| {
-            let rows: Vec<DownloadRow> = run!(downloads::table
-                .filter(downloads::id.gt(after))
-                .order(downloads::id.asc())
-                .limit(limit)
-                .select(DownloadRow::as_select())
-                .load(conn))?;
-            rows.into_iter().map(DownloadRow::into_domain).collect::<Result<Vec<_>, _>>()
+            let rows: Vec<DownloadRow> = run!(
+                downloads::table
+                    .filter(downloads::id.gt(after))
+                    .order(downloads::id.asc())
+                    .limit(limit)
+                    .select(DownloadRow::as_select())
+                    .load(conn)
+            )?;
+            rows.into_iter()
+                .map(DownloadRow::into_domain)
+                .collect::<Result<Vec<_>, _>>()
         })?;
-        Ok(Page::from_overfetched(downloads, page.limit(), |download| download.id))
+        Ok(Page::from_overfetched(
+            downloads,
+            page.limit(),
+            |download| download.id,
+        ))
     }
 }

@@ -53,7 +53,8 @@ impl From<DbError> for RepositoryError {
             DbError::Pool(error) => RepositoryError::Unavailable(Box::new(error)),
             DbError::Query(DieselError::NotFound) => RepositoryError::not_found("row", "?"),
             DbError::Query(DieselError::DatabaseError(
-                kind @ (DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation),
+                kind
+                @ (DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation),
                 info,
             )) => {
                 let what = if matches!(kind, DatabaseErrorKind::UniqueViolation) {
@@ -63,9 +64,10 @@ impl From<DbError> for RepositoryError {
                 };
                 RepositoryError::Conflict(format!("{what} ({})", info.message()))
             }
-            DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info)) => {
-                RepositoryError::Unavailable(info.message().to_owned().into())
-            }
+            DbError::Query(DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection,
+                info,
+            )) => RepositoryError::Unavailable(info.message().to_owned().into()),
             DbError::Query(DieselError::DeserializationError(error)) => {
                 RepositoryError::InvalidData(error.to_string())
             }
@@ -76,7 +78,11 @@ impl From<DbError> for RepositoryError {
 
 impl DbError {
     /// Translates a missing row into `NotFound` for the named entity and key.
-    pub(crate) fn not_found_as(self, entity: &'static str, key: impl std::fmt::Display) -> RepositoryError {
+    pub(crate) fn not_found_as(
+        self,
+        entity: &'static str,
+        key: impl std::fmt::Display,
+    ) -> RepositoryError {
         match self {
             DbError::Query(DieselError::NotFound) => RepositoryError::not_found(entity, key),
             other => other.into(),

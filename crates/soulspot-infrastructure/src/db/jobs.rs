@@ -1,10 +1,12 @@
 //! The job repository: enqueueing (with dedupe keys) and reads. Claiming with leases belongs to the
 //! worker runtime.
 
-use chrono::NaiveDateTime;
 use super::prelude::*;
+use chrono::NaiveDateTime;
 use soulspot_domain::ports::JobRepository;
-use soulspot_domain::{Job, JobId, JobKind, JobProgress, JobState, NewJob, Page, PageRequest, RepositoryError};
+use soulspot_domain::{
+    Job, JobId, JobKind, JobProgress, JobState, NewJob, Page, PageRequest, RepositoryError,
+};
 
 use super::error::invalid_data;
 use super::rows::now;
@@ -69,56 +71,76 @@ const ACTIVE_STATES: [&str; 2] = ["queued", "running"];
 impl JobRepository for Database {
     async fn enqueue(&self, job: NewJob) -> Result<Job, RepositoryError> {
         if job.max_attempts < 1 {
-            return Err(RepositoryError::InvalidData("a job needs at least one attempt".into()));
+            return Err(RepositoryError::InvalidData(
+                "a job needs at least one attempt".into(),
+            ));
         }
         let stamp = now();
         let row: JobRow = write!(self, |conn| {
             if let Some(key) = &job.dedupe_key {
-                let existing: Option<JobRow> = run!(jobs::table
-                    .filter(jobs::dedupe_key.eq(key))
-                    .filter(jobs::state.eq_any(ACTIVE_STATES))
-                    .select(JobRow::as_select())
-                    .first(conn)).optional()?;
+                let existing: Option<JobRow> = run!(
+                    jobs::table
+                        .filter(jobs::dedupe_key.eq(key))
+                        .filter(jobs::state.eq_any(ACTIVE_STATES))
+                        .select(JobRow::as_select())
+                        .first(conn)
+                )
+                .optional()?;
                 if let Some(existing) = existing {
                     return Ok(existing);
                 }
             }
-            run!(diesel::insert_into(jobs::table)
-                .values((
-                    jobs::kind.eq(job.kind.as_str()),
-                    jobs::payload.eq(&job.payload),
-                    jobs::state.eq(JobState::Queued.as_str()),
-                    jobs::priority.eq(job.priority),
-                    jobs::dedupe_key.eq(&job.dedupe_key),
-                    jobs::max_attempts.eq(job.max_attempts),
-                    jobs::run_at.eq(job.run_at.unwrap_or(stamp)),
-                    jobs::created_at.eq(stamp),
-                    jobs::updated_at.eq(stamp),
-                ))
-                .returning(JobRow::as_returning())
-                .get_result(conn))
+            run!(
+                diesel::insert_into(jobs::table)
+                    .values((
+                        jobs::kind.eq(job.kind.as_str()),
+                        jobs::payload.eq(&job.payload),
+                        jobs::state.eq(JobState::Queued.as_str()),
+                        jobs::priority.eq(job.priority),
+                        jobs::dedupe_key.eq(&job.dedupe_key),
+                        jobs::max_attempts.eq(job.max_attempts),
+                        jobs::run_at.eq(job.run_at.unwrap_or(stamp)),
+                        jobs::created_at.eq(stamp),
+                        jobs::updated_at.eq(stamp),
+                    ))
+                    .returning(JobRow::as_returning())
+                    .get_result(conn)
+            )
         })?;
-        row.into_domain().map_err(|error| RepositoryError::InvalidData(error.to_string()))
+        row.into_domain()
+            .map_err(|error| RepositoryError::InvalidData(error.to_string()))
     }
 
     async fn job(&self, id: JobId) -> Result<Job, RepositoryError> {
-        let job = read!(self, |conn| run!(jobs::table.find(id.0).select(JobRow::as_select()).first(conn))
-            .and_then(JobRow::into_domain))
+        let job = read!(self, |conn| run!(
+            jobs::table
+                .find(id.0)
+                .select(JobRow::as_select())
+                .first(conn)
+        )
+        .and_then(JobRow::into_domain))
         .map_err(|error| error.not_found_as("job", id))?;
         Ok(job)
     }
 
-    async fn list_jobs(&self, page: PageRequest<JobId>) -> Result<Page<Job, JobId>, RepositoryError> {
+    async fn list_jobs(
+        &self,
+        page: PageRequest<JobId>,
+    ) -> Result<Page<Job, JobId>, RepositoryError> {
         let after = page.after.map_or(0, |id| id.0);
         let limit = i64::from(page.limit()) + 1;
         let jobs = read!(self, |conn| {
-            let rows: Vec<JobRow> = run!(jobs::table
-                .filter(jobs::id.gt(after))
-                .order(jobs::id.asc())
-                .limit(limit)
-                .select(JobRow::as_select())
-                .load(conn))?;
-            rows.into_iter().map(JobRow::into_domain).collect::<Result<Vec<_>, _>>()
+            let rows: Vec<JobRow> = run!(
+                jobs::table
+                    .filter(jobs::id.gt(after))
+                    .order(jobs::id.asc())
+                    .limit(limit)
+                    .select(JobRow::as_select())
+                    .load(conn)
+            )?;
+            rows.into_iter()
+                .map(JobRow::into_domain)
+                .collect::<Result<Vec<_>, _>>()
         })?;
         Ok(Page::from_overfetched(jobs, page.limit(), |job| job.id))
     }

@@ -1,11 +1,11 @@
 //! The library-file repository.
 
-use chrono::NaiveDateTime;
 use super::prelude::*;
+use chrono::NaiveDateTime;
 use soulspot_domain::ports::LibraryFileRepository;
 use soulspot_domain::{
-    AudioProperties, LibraryFile, LibraryFileId, LibraryFolderId, NewLibraryFile, Page, PageRequest,
-    RepositoryError, TrackId,
+    AudioProperties, LibraryFile, LibraryFileId, LibraryFolderId, NewLibraryFile, Page,
+    PageRequest, RepositoryError, TrackId,
 };
 
 use super::catalog::WRITE_CHUNK;
@@ -83,7 +83,10 @@ struct NewLibraryFileRow {
 }
 
 impl LibraryFileRepository for Database {
-    async fn upsert_files(&self, files: Vec<NewLibraryFile>) -> Result<Vec<LibraryFileId>, RepositoryError> {
+    async fn upsert_files(
+        &self,
+        files: Vec<NewLibraryFile>,
+    ) -> Result<Vec<LibraryFileId>, RepositoryError> {
         let stamp = now();
         let rows: Vec<NewLibraryFileRow> = files
             .into_iter()
@@ -112,31 +115,48 @@ impl LibraryFileRepository for Database {
                 // Portable upsert (diesel cannot build a multi-row ON CONFLICT for SQLite): read
                 // the known paths, update those rows, insert the rest in one statement.
                 let paths: Vec<&String> = chunk.iter().map(|row| &row.path).collect();
-                let known: Vec<(i64, String)> = run!(library_files::table
-                    .filter(library_files::path.eq_any(&paths))
-                    .select((library_files::id, library_files::path))
-                    .load(conn))?;
-                let known: std::collections::HashMap<String, i64> = known.into_iter().map(|(id, path)| (path, id)).collect();
+                let known: Vec<(i64, String)> = run!(
+                    library_files::table
+                        .filter(library_files::path.eq_any(&paths))
+                        .select((library_files::id, library_files::path))
+                        .load(conn)
+                )?;
+                let known: std::collections::HashMap<String, i64> =
+                    known.into_iter().map(|(id, path)| (path, id)).collect();
                 let mut missing = Vec::new();
                 for row in chunk {
                     match known.get(&row.path) {
                         Some(id) => {
-                            run!(diesel::update(library_files::table.find(*id)).set(row).execute(conn))?;
+                            run!(
+                                diesel::update(library_files::table.find(*id))
+                                    .set(row)
+                                    .execute(conn)
+                            )?;
                         }
                         None => missing.push(row.clone()),
                     }
                 }
                 if !missing.is_empty() {
-                    run!(diesel::insert_into(library_files::table).values(&missing).execute(conn))?;
+                    run!(
+                        diesel::insert_into(library_files::table)
+                            .values(&missing)
+                            .execute(conn)
+                    )?;
                 }
                 let paths: Vec<&String> = chunk.iter().map(|row| &row.path).collect();
-                let found: Vec<(i64, String)> = run!(library_files::table
-                    .filter(library_files::path.eq_any(paths))
-                    .select((library_files::id, library_files::path))
-                    .load(conn))?;
+                let found: Vec<(i64, String)> = run!(
+                    library_files::table
+                        .filter(library_files::path.eq_any(paths))
+                        .select((library_files::id, library_files::path))
+                        .load(conn)
+                )?;
                 let found: std::collections::HashMap<String, i64> =
                     found.into_iter().map(|(id, path)| (path, id)).collect();
-                ids.extend(chunk.iter().map(|row| LibraryFileId(found.get(&row.path).copied().unwrap_or(0))));
+                ids.extend(
+                    chunk
+                        .iter()
+                        .map(|row| LibraryFileId(found.get(&row.path).copied().unwrap_or(0))),
+                );
             }
             Ok(ids)
         })?;
@@ -144,10 +164,12 @@ impl LibraryFileRepository for Database {
     }
 
     async fn file(&self, id: LibraryFileId) -> Result<LibraryFile, RepositoryError> {
-        let file = read!(self, |conn| run!(library_files::table
-            .find(id.0)
-            .select(LibraryFileRow::as_select())
-            .first(conn))
+        let file = read!(self, |conn| run!(
+            library_files::table
+                .find(id.0)
+                .select(LibraryFileRow::as_select())
+                .first(conn)
+        )
         .and_then(LibraryFileRow::into_domain))
         .map_err(|error| error.not_found_as("library file", id))?;
         Ok(file)
@@ -155,10 +177,13 @@ impl LibraryFileRepository for Database {
 
     async fn file_by_path(&self, path: &str) -> Result<Option<LibraryFile>, RepositoryError> {
         let path = path.to_owned();
-        let file = read!(self, |conn| run!(library_files::table
-            .filter(library_files::path.eq(path))
-            .select(LibraryFileRow::as_select())
-            .first(conn)).optional()?
+        let file = read!(self, |conn| run!(
+            library_files::table
+                .filter(library_files::path.eq(path))
+                .select(LibraryFileRow::as_select())
+                .first(conn)
+        )
+        .optional()?
         .map(LibraryFileRow::into_domain)
         .transpose())?;
         Ok(file)
@@ -171,13 +196,17 @@ impl LibraryFileRepository for Database {
         let after = page.after.map_or(0, |id| id.0);
         let limit = i64::from(page.limit()) + 1;
         let files = read!(self, |conn| {
-            let rows: Vec<LibraryFileRow> = run!(library_files::table
-                .filter(library_files::id.gt(after))
-                .order(library_files::id.asc())
-                .limit(limit)
-                .select(LibraryFileRow::as_select())
-                .load(conn))?;
-            rows.into_iter().map(LibraryFileRow::into_domain).collect::<Result<Vec<_>, _>>()
+            let rows: Vec<LibraryFileRow> = run!(
+                library_files::table
+                    .filter(library_files::id.gt(after))
+                    .order(library_files::id.asc())
+                    .limit(limit)
+                    .select(LibraryFileRow::as_select())
+                    .load(conn)
+            )?;
+            rows.into_iter()
+                .map(LibraryFileRow::into_domain)
+                .collect::<Result<Vec<_>, _>>()
         })?;
         Ok(Page::from_overfetched(files, page.limit(), |file| file.id))
     }

@@ -28,12 +28,17 @@ struct AppliedVersion {
 fn embedded_versions<DB: diesel::backend::Backend>(
     source: &impl MigrationSource<DB>,
 ) -> Result<Vec<(String, String)>, RepositoryError> {
-    let migrations = source
-        .migrations()
-        .map_err(|error| RepositoryError::InvalidData(format!("embedded migrations are unreadable: {error}")))?;
+    let migrations = source.migrations().map_err(|error| {
+        RepositoryError::InvalidData(format!("embedded migrations are unreadable: {error}"))
+    })?;
     Ok(migrations
         .iter()
-        .map(|migration| (migration.name().version().to_string(), migration.name().to_string()))
+        .map(|migration| {
+            (
+                migration.name().version().to_string(),
+                migration.name().to_string(),
+            )
+        })
         .collect())
 }
 
@@ -48,7 +53,8 @@ pub(super) async fn pending(database: &Database) -> Result<Vec<String>, Reposito
         match run!(query.load::<AppliedVersion>(conn)) {
             Ok(rows) => Ok(rows),
             Err(diesel::result::Error::DatabaseError(_, info))
-                if info.message().contains("no such table") || info.message().contains("does not exist") =>
+                if info.message().contains("no such table")
+                    || info.message().contains("does not exist") =>
             {
                 Ok(Vec::new())
             }
@@ -57,7 +63,11 @@ pub(super) async fn pending(database: &Database) -> Result<Vec<String>, Reposito
     })
     .map_err(RepositoryError::from)?;
     let applied: HashSet<String> = applied.into_iter().map(|row| row.version).collect();
-    Ok(embedded.into_iter().filter(|(version, _)| !applied.contains(version)).map(|(_, name)| name).collect())
+    Ok(embedded
+        .into_iter()
+        .filter(|(version, _)| !applied.contains(version))
+        .map(|(_, name)| name)
+        .collect())
 }
 
 pub(super) async fn run_pending(database: &Database) -> Result<Vec<String>, MigrationError> {
@@ -66,11 +76,17 @@ pub(super) async fn run_pending(database: &Database) -> Result<Vec<String>, Migr
         match url {
             DatabaseUrl::Sqlite(path) => {
                 let path = path.to_string_lossy().into_owned();
-                let mut connection = SqliteConnection::establish(&path).map_err(|error| error.to_string())?;
+                let mut connection =
+                    SqliteConnection::establish(&path).map_err(|error| error.to_string())?;
                 // The writer lock of an immediate transaction serialises concurrent migrators.
-                diesel::connection::SimpleConnection::batch_execute(&mut connection, "PRAGMA busy_timeout = 30000;")
+                diesel::connection::SimpleConnection::batch_execute(
+                    &mut connection,
+                    "PRAGMA busy_timeout = 30000;",
+                )
+                .map_err(|error| error.to_string())?;
+                let applied = connection
+                    .run_pending_migrations(SQLITE_MIGRATIONS)
                     .map_err(|error| error.to_string())?;
-                let applied = connection.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|error| error.to_string())?;
                 Ok(applied.iter().map(ToString::to_string).collect())
             }
             DatabaseUrl::Postgres(url) => {

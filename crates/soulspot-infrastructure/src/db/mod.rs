@@ -33,8 +33,8 @@ pub use error::{ConnectError, DbError, MigrationError};
 pub use migrations::MIGRATION_LOCK_KEY;
 pub use pool::{Backend, DbPool, PoolSettings, PoolStatus, StatementCounter};
 
-use soulspot_domain::ports::{DatabaseProbe, DatabaseStatus};
 use soulspot_domain::RepositoryError;
+use soulspot_domain::ports::{DatabaseProbe, DatabaseStatus};
 
 /// Runs `$body` on a pooled connection, outside any transaction (reads). Inside the body,
 /// `run!(query.load::<T>(conn))` runs a diesel query on whichever backend is in use: the body is
@@ -143,8 +143,9 @@ impl DatabaseUrl {
             return Err(ConnectError::InvalidUrl("the database URL is empty".into()));
         }
         if value.starts_with("postgres://") || value.starts_with("postgresql://") {
-            url::Url::parse(value)
-                .map_err(|error| ConnectError::InvalidUrl(format!("not a valid PostgreSQL URL: {error}")))?;
+            url::Url::parse(value).map_err(|error| {
+                ConnectError::InvalidUrl(format!("not a valid PostgreSQL URL: {error}"))
+            })?;
             return Ok(Self::Postgres(value.to_owned()));
         }
         if let Some((scheme, _)) = value.split_once("://")
@@ -154,7 +155,10 @@ impl DatabaseUrl {
                 "unsupported database scheme {scheme:?}: use sqlite://PATH or postgres://…"
             )));
         }
-        let path = value.strip_prefix("sqlite://").or_else(|| value.strip_prefix("sqlite:")).unwrap_or(value);
+        let path = value
+            .strip_prefix("sqlite://")
+            .or_else(|| value.strip_prefix("sqlite:"))
+            .unwrap_or(value);
         if path.is_empty() || path == ":memory:" {
             return Err(ConnectError::InvalidUrl(
                 "an SQLite database needs a file path (each pooled connection would get its own in-memory database)"
@@ -203,7 +207,9 @@ pub struct Database {
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Database").field("url", &self.url).finish_non_exhaustive()
+        f.debug_struct("Database")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -214,7 +220,11 @@ impl Database {
         let statements = StatementCounter::default();
         let pool = DbPool::build(url, settings, statements.clone())?;
         pool.check_connection().await?;
-        Ok(Self { pool, statements, url: url.clone() })
+        Ok(Self {
+            pool,
+            statements,
+            url: url.clone(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -247,9 +257,52 @@ impl Database {
     }
 }
 
+#[derive(diesel::QueryableByName)]
+struct SqlitePlanRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    detail: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct PostgresPlanRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    #[diesel(column_name = "QUERY PLAN")]
+    plan: String,
+}
+
+impl Database {
+    /// The query plan of `sql` (which must be a complete statement with literal values), one line
+    /// per plan node. On PostgreSQL sequential scans are discouraged for the duration of the call,
+    /// so the plan shows whether an index *can* serve the query even on a tiny test table.
+    /// For diagnostics and the query-plan tests; never give it user input.
+    pub async fn query_plan(&self, sql: &str) -> Result<Vec<String>, RepositoryError> {
+        let sql = sql.to_owned();
+        let lines = match self.backend() {
+            Backend::Sqlite => {
+                let rows: Vec<SqlitePlanRow> = read!(self, |conn| run!(
+                    diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+                        .load::<SqlitePlanRow>(conn)
+                ))?;
+                rows.into_iter().map(|row| row.detail).collect()
+            }
+            Backend::Postgres => {
+                let rows: Vec<PostgresPlanRow> = write!(self, |conn| {
+                    run!(diesel::sql_query("SET LOCAL enable_seqscan = off").execute(conn))?;
+                    run!(diesel::sql_query(format!("EXPLAIN {sql}")).load::<PostgresPlanRow>(conn))
+                })?;
+                rows.into_iter().map(|row| row.plan).collect()
+            }
+        };
+        Ok(lines)
+    }
+}
+
 impl DatabaseProbe for Database {
     async fn database_status(&self) -> Result<DatabaseStatus, RepositoryError> {
         let pending_migrations = self.pending_migrations().await?;
-        Ok(DatabaseStatus { backend: self.backend().name(), pending_migrations })
+        Ok(DatabaseStatus {
+            backend: self.backend().name(),
+            pending_migrations,
+        })
     }
 }

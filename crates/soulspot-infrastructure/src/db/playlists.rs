@@ -2,12 +2,12 @@
 //! entries joined with tracks and albums, then the credits of exactly those entries selected by
 //! the same playlist and position range, so no id list grows with the playlist.
 
-use chrono::NaiveDateTime;
 use super::prelude::*;
+use chrono::NaiveDateTime;
 use soulspot_domain::ports::PlaylistRepository;
 use soulspot_domain::{
-    NewPlaylist, Page, PageRequest, Playlist, PlaylistEntryDetails, PlaylistId, RepositoryError, SpotifyId,
-    TrackId,
+    NewPlaylist, Page, PageRequest, Playlist, PlaylistEntryDetails, PlaylistId, RepositoryError,
+    SpotifyId, TrackId,
 };
 
 use super::catalog::{WRITE_CHUNK, assemble_details, has_library_file};
@@ -63,10 +63,17 @@ struct NewPlaylistRow {
 
 /// `(SELECT COUNT(*) FROM playlist_entries WHERE playlist_id = playlists.id)`
 fn entry_count() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
-    diesel::dsl::sql("(SELECT COUNT(*) FROM playlist_entries pe WHERE pe.playlist_id = playlists.id)")
+    diesel::dsl::sql(
+        "(SELECT COUNT(*) FROM playlist_entries pe WHERE pe.playlist_id = playlists.id)",
+    )
 }
 
-type EntryRow = ((i32, Option<NaiveDateTime>), TrackRow, Option<AlbumRow>, bool);
+type EntryRow = (
+    (i32, Option<NaiveDateTime>),
+    TrackRow,
+    Option<AlbumRow>,
+    bool,
+);
 
 impl Database {
     /// Entries with `position` in `(after, until]` (all when `until` is `None`), at most `limit`.
@@ -97,22 +104,38 @@ impl Database {
                 return Ok(Vec::new());
             };
             let (first, last) = (first.0.0, last.0.0);
-            let credits: Vec<(i64, i32, ArtistRow)> = run!(track_artists::table
-                .inner_join(artists::table)
-                .inner_join(playlist_entries::table.on(playlist_entries::track_id.eq(track_artists::track_id)))
-                .filter(playlist_entries::playlist_id.eq(playlist_id))
-                .filter(playlist_entries::position.between(first, last))
-                .select((track_artists::track_id, track_artists::position, ArtistRow::as_select()))
-                .load(conn))?;
-            let positions: Vec<(i32, Option<NaiveDateTime>)> = rows.iter().map(|row| row.0).collect();
+            let credits: Vec<(i64, i32, ArtistRow)> = run!(
+                track_artists::table
+                    .inner_join(artists::table)
+                    .inner_join(
+                        playlist_entries::table
+                            .on(playlist_entries::track_id.eq(track_artists::track_id))
+                    )
+                    .filter(playlist_entries::playlist_id.eq(playlist_id))
+                    .filter(playlist_entries::position.between(first, last))
+                    .select((
+                        track_artists::track_id,
+                        track_artists::position,
+                        ArtistRow::as_select()
+                    ))
+                    .load(conn)
+            )?;
+            let positions: Vec<(i32, Option<NaiveDateTime>)> =
+                rows.iter().map(|row| row.0).collect();
             let details = assemble_details(
-                rows.into_iter().map(|(_, track, album, has_file)| (track, album, has_file)).collect(),
+                rows.into_iter()
+                    .map(|(_, track, album, has_file)| (track, album, has_file))
+                    .collect(),
                 credits,
             )?;
             Ok(positions
                 .into_iter()
                 .zip(details)
-                .map(|((position, added_at), track)| PlaylistEntryDetails { position, added_at, track })
+                .map(|((position, added_at), track)| PlaylistEntryDetails {
+                    position,
+                    added_at,
+                    track,
+                })
                 .collect())
         })?;
         Ok(entries)
@@ -133,18 +156,30 @@ impl PlaylistRepository for Database {
         };
         let id: i64 = write!(self, |conn| {
             let existing: Option<i64> = match &row.spotify_id {
-                Some(spotify_id) => run!(playlists::table
-                    .filter(playlists::spotify_id.eq(spotify_id))
-                    .select(playlists::id)
-                    .first::<i64>(conn)).optional()?,
+                Some(spotify_id) => run!(
+                    playlists::table
+                        .filter(playlists::spotify_id.eq(spotify_id))
+                        .select(playlists::id)
+                        .first::<i64>(conn)
+                )
+                .optional()?,
                 None => None,
             };
             match existing {
                 Some(id) => {
-                    run!(diesel::update(playlists::table.find(id)).set(&row).execute(conn))?;
+                    run!(
+                        diesel::update(playlists::table.find(id))
+                            .set(&row)
+                            .execute(conn)
+                    )?;
                     Ok(id)
                 }
-                None => run!(diesel::insert_into(playlists::table).values(&row).returning(playlists::id).get_result(conn)),
+                None => run!(
+                    diesel::insert_into(playlists::table)
+                        .values(&row)
+                        .returning(playlists::id)
+                        .get_result(conn)
+                ),
             }
         })?;
         self.playlist(PlaylistId(id)).await
@@ -152,29 +187,42 @@ impl PlaylistRepository for Database {
 
     async fn playlist(&self, id: PlaylistId) -> Result<Playlist, RepositoryError> {
         let playlist = read!(self, |conn| {
-            let (row, count): (PlaylistRow, i64) = run!(playlists::table
-                .find(id.0)
-                .select((PlaylistRow::as_select(), entry_count()))
-                .first(conn))?;
+            let (row, count): (PlaylistRow, i64) = run!(
+                playlists::table
+                    .find(id.0)
+                    .select((PlaylistRow::as_select(), entry_count()))
+                    .first(conn)
+            )?;
             row.into_domain(count)
         })
         .map_err(|error| error.not_found_as("playlist", id))?;
         Ok(playlist)
     }
 
-    async fn list_playlists(&self, page: PageRequest<PlaylistId>) -> Result<Page<Playlist, PlaylistId>, RepositoryError> {
+    async fn list_playlists(
+        &self,
+        page: PageRequest<PlaylistId>,
+    ) -> Result<Page<Playlist, PlaylistId>, RepositoryError> {
         let after = page.after.map_or(0, |id| id.0);
         let limit = i64::from(page.limit()) + 1;
         let playlists = read!(self, |conn| {
-            let rows: Vec<(PlaylistRow, i64)> = run!(playlists::table
-                .filter(playlists::id.gt(after))
-                .order(playlists::id.asc())
-                .limit(limit)
-                .select((PlaylistRow::as_select(), entry_count()))
-                .load(conn))?;
-            rows.into_iter().map(|(row, count)| row.into_domain(count)).collect::<Result<Vec<_>, _>>()
+            let rows: Vec<(PlaylistRow, i64)> = run!(
+                playlists::table
+                    .filter(playlists::id.gt(after))
+                    .order(playlists::id.asc())
+                    .limit(limit)
+                    .select((PlaylistRow::as_select(), entry_count()))
+                    .load(conn)
+            )?;
+            rows.into_iter()
+                .map(|(row, count)| row.into_domain(count))
+                .collect::<Result<Vec<_>, _>>()
         })?;
-        Ok(Page::from_overfetched(playlists, page.limit(), |playlist| playlist.id))
+        Ok(Page::from_overfetched(
+            playlists,
+            page.limit(),
+            |playlist| playlist.id,
+        ))
     }
 
     async fn replace_entries(
@@ -184,13 +232,22 @@ impl PlaylistRepository for Database {
     ) -> Result<(), RepositoryError> {
         let playlist_id = id.0;
         let found = write!(self, |conn| {
-            let exists: Option<i64> =
-                run!(playlists::table.find(playlist_id).select(playlists::id).first::<i64>(conn)).optional()?;
+            let exists: Option<i64> = run!(
+                playlists::table
+                    .find(playlist_id)
+                    .select(playlists::id)
+                    .first::<i64>(conn)
+            )
+            .optional()?;
             if exists.is_none() {
                 return Ok(false);
             }
-            run!(diesel::delete(playlist_entries::table.filter(playlist_entries::playlist_id.eq(playlist_id)))
-                .execute(conn))?;
+            run!(
+                diesel::delete(
+                    playlist_entries::table.filter(playlist_entries::playlist_id.eq(playlist_id))
+                )
+                .execute(conn)
+            )?;
             let rows: Vec<_> = entries
                 .iter()
                 .enumerate()
@@ -204,12 +261,24 @@ impl PlaylistRepository for Database {
                 })
                 .collect();
             for chunk in rows.chunks(WRITE_CHUNK) {
-                run!(diesel::insert_into(playlist_entries::table).values(chunk).execute(conn))?;
+                run!(
+                    diesel::insert_into(playlist_entries::table)
+                        .values(chunk)
+                        .execute(conn)
+                )?;
             }
-            run!(diesel::update(playlists::table.find(playlist_id)).set(playlists::updated_at.eq(now())).execute(conn))?;
+            run!(
+                diesel::update(playlists::table.find(playlist_id))
+                    .set(playlists::updated_at.eq(now()))
+                    .execute(conn)
+            )?;
             Ok(true)
         })?;
-        if found { Ok(()) } else { Err(RepositoryError::not_found("playlist", id)) }
+        if found {
+            Ok(())
+        } else {
+            Err(RepositoryError::not_found("playlist", id))
+        }
     }
 
     async fn entries_page(
@@ -218,11 +287,18 @@ impl PlaylistRepository for Database {
         page: PageRequest<i32>,
     ) -> Result<Page<PlaylistEntryDetails, i32>, RepositoryError> {
         let after = page.after.unwrap_or(-1);
-        let rows = self.entries_between(id, after, Some(i64::from(page.limit()) + 1)).await?;
-        Ok(Page::from_overfetched(rows, page.limit(), |entry| entry.position))
+        let rows = self
+            .entries_between(id, after, Some(i64::from(page.limit()) + 1))
+            .await?;
+        Ok(Page::from_overfetched(rows, page.limit(), |entry| {
+            entry.position
+        }))
     }
 
-    async fn all_entries(&self, id: PlaylistId) -> Result<Vec<PlaylistEntryDetails>, RepositoryError> {
+    async fn all_entries(
+        &self,
+        id: PlaylistId,
+    ) -> Result<Vec<PlaylistEntryDetails>, RepositoryError> {
         self.entries_between(id, -1, None).await
     }
 }

@@ -8,7 +8,9 @@ use std::time::Duration;
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::{ConnectionError, SqliteConnection};
 use diesel_async::pooled_connection::deadpool::{Hook, HookError, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
@@ -30,7 +32,9 @@ macro_rules! configure_pool {
             // it and hand out (or open) another one: callers never see this as an error.
             builder = builder.pre_recycle(Hook::sync_fn(move |_, metrics| {
                 if metrics.age() > max_lifetime {
-                    Err(HookError::message("the connection reached its maximum lifetime"))
+                    Err(HookError::message(
+                        "the connection reached its maximum lifetime",
+                    ))
                 } else {
                     Ok(())
                 }
@@ -135,12 +139,17 @@ impl DbPool {
         statements: StatementCounter,
     ) -> Result<Self, ConnectError> {
         if settings.max_size == 0 {
-            return Err(ConnectError::InvalidSettings("the pool needs at least one connection".into()));
+            return Err(ConnectError::InvalidSettings(
+                "the pool needs at least one connection".into(),
+            ));
         }
         match url {
             DatabaseUrl::Sqlite(path) => {
                 let path = path.to_str().ok_or_else(|| {
-                    ConnectError::InvalidUrl(format!("the SQLite path {} is not valid UTF-8", path.display()))
+                    ConnectError::InvalidUrl(format!(
+                        "the SQLite path {} is not valid UTF-8",
+                        path.display()
+                    ))
                 })?;
                 let pragmas = format!(
                     "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; \
@@ -219,4 +228,3 @@ impl DbPool {
         result.map_err(ConnectError::from_pool_error)
     }
 }
-

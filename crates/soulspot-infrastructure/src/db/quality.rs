@@ -3,7 +3,9 @@
 
 use super::prelude::*;
 use soulspot_domain::ports::QualityProfileRepository;
-use soulspot_domain::{QualityProfile, QualityProfileId, QualityRules, RepositoryError, TrackDuration};
+use soulspot_domain::{
+    QualityProfile, QualityProfileId, QualityRules, RepositoryError, TrackDuration,
+};
 
 use super::error::invalid_data;
 use super::rows::now;
@@ -37,9 +39,12 @@ impl QualityProfileRow {
                 max_bitrate_kbps: self.max_bitrate_kbps,
                 min_size_bytes: self.min_size_bytes,
                 max_size_bytes: self.max_size_bytes,
-                duration_tolerance: TrackDuration::from_millis(i64::from(self.duration_tolerance_ms))
+                duration_tolerance: TrackDuration::from_millis(i64::from(
+                    self.duration_tolerance_ms,
+                ))
+                .map_err(invalid_data)?,
+                excluded_terms: serde_json::from_str(&self.excluded_terms_json)
                     .map_err(invalid_data)?,
-                excluded_terms: serde_json::from_str(&self.excluded_terms_json).map_err(invalid_data)?,
             },
             active: self.active,
         })
@@ -62,7 +67,9 @@ struct QualityProfileChanges {
 }
 
 fn changes(rules: QualityRules) -> Result<QualityProfileChanges, RepositoryError> {
-    let to_json = |value: serde_json::Result<String>| value.map_err(|error| RepositoryError::InvalidData(error.to_string()));
+    let to_json = |value: serde_json::Result<String>| {
+        value.map_err(|error| RepositoryError::InvalidData(error.to_string()))
+    };
     Ok(QualityProfileChanges {
         formats_json: to_json(serde_json::to_string(&rules.formats))?,
         excluded_terms_json: to_json(serde_json::to_string(&rules.excluded_terms))?,
@@ -71,14 +78,17 @@ fn changes(rules: QualityRules) -> Result<QualityProfileChanges, RepositoryError
         max_bitrate_kbps: rules.max_bitrate_kbps,
         min_size_bytes: rules.min_size_bytes,
         max_size_bytes: rules.max_size_bytes,
-        duration_tolerance_ms: i32::try_from(rules.duration_tolerance.as_millis()).unwrap_or(i32::MAX),
+        duration_tolerance_ms: i32::try_from(rules.duration_tolerance.as_millis())
+            .unwrap_or(i32::MAX),
         updated_at: now(),
     })
 }
 
 fn name_conflict(error: super::DbError, name: &str) -> RepositoryError {
     match RepositoryError::from(error) {
-        RepositoryError::Conflict(_) => RepositoryError::Conflict(format!("a quality profile named {name:?} exists")),
+        RepositoryError::Conflict(_) => {
+            RepositoryError::Conflict(format!("a quality profile named {name:?} exists"))
+        }
         other => other,
     }
 }
@@ -87,34 +97,51 @@ impl QualityProfileRepository for Database {
     async fn create_profile(&self, rules: QualityRules) -> Result<QualityProfile, RepositoryError> {
         let name = rules.name.clone();
         let row = changes(rules)?;
-        let created: QualityProfileRow = write!(self, |conn| run!(diesel::insert_into(quality_profiles::table)
-            .values(&row)
-            .returning(QualityProfileRow::as_returning())
-            .get_result(conn)))
+        let created: QualityProfileRow = write!(self, |conn| run!(
+            diesel::insert_into(quality_profiles::table)
+                .values(&row)
+                .returning(QualityProfileRow::as_returning())
+                .get_result(conn)
+        ))
         .map_err(|error| name_conflict(error, &name))?;
-        created.into_domain().map_err(|error| RepositoryError::InvalidData(error.to_string()))
+        created
+            .into_domain()
+            .map_err(|error| RepositoryError::InvalidData(error.to_string()))
     }
 
-    async fn update_profile(&self, id: QualityProfileId, rules: QualityRules) -> Result<QualityProfile, RepositoryError> {
+    async fn update_profile(
+        &self,
+        id: QualityProfileId,
+        rules: QualityRules,
+    ) -> Result<QualityProfile, RepositoryError> {
         let name = rules.name.clone();
         let row = changes(rules)?;
-        let updated: QualityProfileRow = write!(self, |conn| run!(diesel::update(quality_profiles::table.find(id.0))
-            .set(&row)
-            .returning(QualityProfileRow::as_returning())
-            .get_result(conn)))
+        let updated: QualityProfileRow = write!(self, |conn| run!(
+            diesel::update(quality_profiles::table.find(id.0))
+                .set(&row)
+                .returning(QualityProfileRow::as_returning())
+                .get_result(conn)
+        ))
         .map_err(|error| match error {
-            super::DbError::Query(diesel::result::Error::NotFound) => RepositoryError::not_found("quality profile", id),
+            super::DbError::Query(diesel::result::Error::NotFound) => {
+                RepositoryError::not_found("quality profile", id)
+            }
             other => name_conflict(other, &name),
         })?;
-        updated.into_domain().map_err(|error| RepositoryError::InvalidData(error.to_string()))
+        updated
+            .into_domain()
+            .map_err(|error| RepositoryError::InvalidData(error.to_string()))
     }
 
     async fn delete_profile(&self, id: QualityProfileId) -> Result<(), RepositoryError> {
         let outcome: Option<bool> = write!(self, |conn| {
-            let active: Option<bool> = run!(quality_profiles::table
-                .find(id.0)
-                .select(quality_profiles::active)
-                .first::<bool>(conn)).optional()?;
+            let active: Option<bool> = run!(
+                quality_profiles::table
+                    .find(id.0)
+                    .select(quality_profiles::active)
+                    .first::<bool>(conn)
+            )
+            .optional()?;
             if active == Some(false) {
                 run!(diesel::delete(quality_profiles::table.find(id.0)).execute(conn))?;
             }
@@ -130,10 +157,12 @@ impl QualityProfileRepository for Database {
     }
 
     async fn profile(&self, id: QualityProfileId) -> Result<QualityProfile, RepositoryError> {
-        let profile = read!(self, |conn| run!(quality_profiles::table
-            .find(id.0)
-            .select(QualityProfileRow::as_select())
-            .first(conn))
+        let profile = read!(self, |conn| run!(
+            quality_profiles::table
+                .find(id.0)
+                .select(QualityProfileRow::as_select())
+                .first(conn)
+        )
         .and_then(QualityProfileRow::into_domain))
         .map_err(|error| error.not_found_as("quality profile", id))?;
         Ok(profile)
@@ -141,43 +170,70 @@ impl QualityProfileRepository for Database {
 
     async fn list_profiles(&self) -> Result<Vec<QualityProfile>, RepositoryError> {
         let profiles = read!(self, |conn| {
-            let rows: Vec<QualityProfileRow> = run!(quality_profiles::table
-                .order((quality_profiles::name.asc(), quality_profiles::id.asc()))
-                .select(QualityProfileRow::as_select())
-                .load(conn))?;
-            rows.into_iter().map(QualityProfileRow::into_domain).collect::<Result<Vec<_>, _>>()
+            let rows: Vec<QualityProfileRow> = run!(
+                quality_profiles::table
+                    .order((quality_profiles::name.asc(), quality_profiles::id.asc()))
+                    .select(QualityProfileRow::as_select())
+                    .load(conn)
+            )?;
+            rows.into_iter()
+                .map(QualityProfileRow::into_domain)
+                .collect::<Result<Vec<_>, _>>()
         })?;
         Ok(profiles)
     }
 
-    async fn activate_profile(&self, id: QualityProfileId) -> Result<QualityProfile, RepositoryError> {
+    async fn activate_profile(
+        &self,
+        id: QualityProfileId,
+    ) -> Result<QualityProfile, RepositoryError> {
         let stamp = now();
         let activated: Option<QualityProfileRow> = write!(self, |conn| {
-            let exists: Option<i64> =
-                run!(quality_profiles::table.find(id.0).select(quality_profiles::id).first::<i64>(conn)).optional()?;
+            let exists: Option<i64> = run!(
+                quality_profiles::table
+                    .find(id.0)
+                    .select(quality_profiles::id)
+                    .first::<i64>(conn)
+            )
+            .optional()?;
             if exists.is_none() {
                 return Ok(None);
             }
-            run!(diesel::update(quality_profiles::table.filter(quality_profiles::active.eq(true)))
-                .set((quality_profiles::active.eq(false), quality_profiles::updated_at.eq(stamp)))
-                .execute(conn))?;
-            let row: QualityProfileRow = run!(diesel::update(quality_profiles::table.find(id.0))
-                .set((quality_profiles::active.eq(true), quality_profiles::updated_at.eq(stamp)))
-                .returning(QualityProfileRow::as_returning())
-                .get_result(conn))?;
+            run!(
+                diesel::update(quality_profiles::table.filter(quality_profiles::active.eq(true)))
+                    .set((
+                        quality_profiles::active.eq(false),
+                        quality_profiles::updated_at.eq(stamp)
+                    ))
+                    .execute(conn)
+            )?;
+            let row: QualityProfileRow = run!(
+                diesel::update(quality_profiles::table.find(id.0))
+                    .set((
+                        quality_profiles::active.eq(true),
+                        quality_profiles::updated_at.eq(stamp)
+                    ))
+                    .returning(QualityProfileRow::as_returning())
+                    .get_result(conn)
+            )?;
             Ok(Some(row))
         })?;
         match activated {
-            Some(row) => row.into_domain().map_err(|error| RepositoryError::InvalidData(error.to_string())),
+            Some(row) => row
+                .into_domain()
+                .map_err(|error| RepositoryError::InvalidData(error.to_string())),
             None => Err(RepositoryError::not_found("quality profile", id)),
         }
     }
 
     async fn active_profile(&self) -> Result<Option<QualityProfile>, RepositoryError> {
-        let profile = read!(self, |conn| run!(quality_profiles::table
-            .filter(quality_profiles::active.eq(true))
-            .select(QualityProfileRow::as_select())
-            .first(conn)).optional()?
+        let profile = read!(self, |conn| run!(
+            quality_profiles::table
+                .filter(quality_profiles::active.eq(true))
+                .select(QualityProfileRow::as_select())
+                .first(conn)
+        )
+        .optional()?
         .map(QualityProfileRow::into_domain)
         .transpose())?;
         Ok(profile)

@@ -2,8 +2,8 @@
 //! Stored identifiers are re-validated on the way out: a hand-edited database cannot smuggle an
 //! invalid ISRC into the domain.
 
-use chrono::NaiveDateTime;
 use super::prelude::*;
+use chrono::NaiveDateTime;
 use soulspot_domain::{
     Album, AlbumId, Artist, ArtistId, Isrc, Mbid, SpotifyId, Track, TrackDuration, TrackId,
 };
@@ -18,11 +18,20 @@ pub(crate) fn parse_optional<T, E>(
 where
     E: std::error::Error + Send + Sync + 'static,
 {
-    value.as_deref().map(parse).transpose().map_err(invalid_data)
+    value
+        .as_deref()
+        .map(parse)
+        .transpose()
+        .map_err(invalid_data)
 }
 
-pub(crate) fn duration_from_column(value: Option<i32>) -> diesel::QueryResult<Option<TrackDuration>> {
-    value.map(|millis| TrackDuration::from_millis(i64::from(millis))).transpose().map_err(invalid_data)
+pub(crate) fn duration_from_column(
+    value: Option<i32>,
+) -> diesel::QueryResult<Option<TrackDuration>> {
+    value
+        .map(|millis| TrackDuration::from_millis(i64::from(millis)))
+        .transpose()
+        .map_err(invalid_data)
 }
 
 pub(crate) fn duration_to_column(value: Option<TrackDuration>) -> Option<i32> {

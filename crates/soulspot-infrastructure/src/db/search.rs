@@ -21,18 +21,31 @@ pub(crate) fn search_words(query: &str) -> Vec<String> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
         .take(MAX_WORDS)
-        .map(|word| word.chars().take(MAX_WORD_CHARS).collect::<String>().to_lowercase())
+        .map(|word| {
+            word.chars()
+                .take(MAX_WORD_CHARS)
+                .collect::<String>()
+                .to_lowercase()
+        })
         .collect()
 }
 
 /// `"word1"* "word2"*`: every word must match, each as a prefix.
 fn fts5_expression(words: &[String]) -> String {
-    words.iter().map(|word| format!("\"{word}\"*")).collect::<Vec<_>>().join(" ")
+    words
+        .iter()
+        .map(|word| format!("\"{word}\"*"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `'word1':* & 'word2':*`.
 fn tsquery_expression(words: &[String]) -> String {
-    words.iter().map(|word| format!("'{word}':*")).collect::<Vec<_>>().join(" & ")
+    words
+        .iter()
+        .map(|word| format!("'{word}':*"))
+        .collect::<Vec<_>>()
+        .join(" & ")
 }
 
 #[derive(QueryableByName)]
@@ -67,11 +80,19 @@ pub(crate) async fn search_tracks(
             tsquery_expression(&words),
         ),
     };
-    let rows: Vec<SearchRow> = read!(database, |conn| run!(sql_query(sql)
-        .bind::<Text, _>(expression)
-        .bind::<BigInt, _>(limit)
-        .load::<SearchRow>(conn)))?;
-    Ok(rows.into_iter().map(|row| TrackSearchHit { track_id: TrackId(row.track_id), score: row.score }).collect())
+    let rows: Vec<SearchRow> = read!(database, |conn| run!(
+        sql_query(sql)
+            .bind::<Text, _>(expression)
+            .bind::<BigInt, _>(limit)
+            .load::<SearchRow>(conn)
+    ))?;
+    Ok(rows
+        .into_iter()
+        .map(|row| TrackSearchHit {
+            track_id: TrackId(row.track_id),
+            score: row.score,
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -80,8 +101,14 @@ mod tests {
 
     #[test]
     fn operators_and_quotes_become_separators() {
-        assert_eq!(search_words(r#"NEAR("a" b) -c* d:e 'f' AND"#), ["near", "a", "b", "c", "d", "e", "f", "and"]);
-        assert_eq!(fts5_expression(&search_words("Beyoncé Halo")), r#""beyoncé"* "halo"*"#);
+        assert_eq!(
+            search_words(r#"NEAR("a" b) -c* d:e 'f' AND"#),
+            ["near", "a", "b", "c", "d", "e", "f", "and"]
+        );
+        assert_eq!(
+            fts5_expression(&search_words("Beyoncé Halo")),
+            r#""beyoncé"* "halo"*"#
+        );
         assert_eq!(tsquery_expression(&search_words("it's")), "'it':* & 's':*");
         assert!(search_words(" -*\"() ").is_empty());
     }

@@ -1,0 +1,323 @@
+//! Configuration: compiled defaults → `soulspot.toml` → `SOULSPOT_…` environment variables
+//! (nested keys joined by `__`) → command-line flags. Unknown keys are errors, so a typo is never
+//! silently ignored. Only this crate reads configuration files and the environment.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use soulspot_infrastructure::{DatabaseUrl, PoolSettings};
+
+/// The file read when `--config` is not given (optional: missing is fine).
+pub const DEFAULT_CONFIG_FILE: &str = "soulspot.toml";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where SoulSpot keeps its own files (the SQLite database, keys). Created on first start.
+    pub data_dir: PathBuf,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address and port the HTTP API listens on. Loopback by default: exposing SoulSpot is a choice.
+    pub bind: SocketAddr,
+    /// HTTP worker threads (0: one per core).
+    pub workers: usize,
+    /// Seconds in-flight requests get to finish on shutdown.
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH`, a bare path, or `postgres://…`. Empty: `<data_dir>/soulspot.db`.
+    pub url: String,
+    pub pool: PoolConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PoolConfig {
+    pub max_size: usize,
+    pub wait_timeout_ms: u64,
+    pub create_timeout_ms: u64,
+    pub recycle_timeout_ms: u64,
+    /// Seconds a connection may live before it is replaced (0: forever).
+    pub max_lifetime_secs: u64,
+    pub sqlite_busy_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A tracing filter such as `info` or `soulspot=debug,info`. `RUST_LOG` is not read.
+    pub filter: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let pool = PoolSettings::default();
+        Self {
+            data_dir: PathBuf::from("data"),
+            server: ServerConfig {
+                bind: SocketAddr::from(([127, 0, 0, 1], 8765)),
+                workers: 0,
+                shutdown_grace_secs: 10,
+            },
+            database: DatabaseConfig {
+                url: String::new(),
+                pool: PoolConfig {
+                    max_size: pool.max_size,
+                    wait_timeout_ms: millis(pool.wait_timeout),
+                    create_timeout_ms: millis(pool.create_timeout),
+                    recycle_timeout_ms: millis(pool.recycle_timeout),
+                    max_lifetime_secs: pool.max_lifetime.map_or(0, |lifetime| lifetime.as_secs()),
+                    sqlite_busy_timeout_ms: millis(pool.sqlite_busy_timeout),
+                },
+            },
+            log: LogConfig {
+                format: LogFormat::Text,
+                filter: "info".into(),
+            },
+        }
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Values given on the command line; they override everything else.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerOverrides>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseOverrides>,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct ServerOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<SocketAddr>,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct DatabaseOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Config {
+    /// Layers the sources. `config_file` is required to exist when given explicitly.
+    pub fn load(
+        config_file: Option<&Path>,
+        environment: impl IntoIterator<Item = (String, String)>,
+        flags: &FlagOverrides,
+    ) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match config_file {
+            Some(path) => {
+                anyhow::ensure!(
+                    path.is_file(),
+                    "the configuration file {} does not exist",
+                    path.display()
+                );
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE)),
+        }
+        // The environment is passed in (not read here) so tests can give their own.
+        figment = figment
+            .merge(Serialized::defaults(environment_layer(environment)))
+            .merge(Serialized::defaults(flags));
+        let config: Config = figment
+            .extract()
+            .map_err(|error| anyhow::anyhow!("invalid configuration: {error}"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.database.pool.max_size > 0,
+            "database.pool.max_size must be at least 1"
+        );
+        anyhow::ensure!(
+            !self.log.filter.trim().is_empty(),
+            "log.filter cannot be empty"
+        );
+        self.database_url()?;
+        Ok(())
+    }
+
+    /// The database to use: the configured URL, or the SQLite file in the data directory.
+    pub fn database_url(&self) -> anyhow::Result<DatabaseUrl> {
+        if self.database.url.trim().is_empty() {
+            return Ok(DatabaseUrl::Sqlite(self.data_dir.join("soulspot.db")));
+        }
+        DatabaseUrl::parse(&self.database.url).context("database.url")
+    }
+
+    pub fn pool_settings(&self) -> PoolSettings {
+        let pool = &self.database.pool;
+        PoolSettings {
+            max_size: pool.max_size,
+            wait_timeout: Duration::from_millis(pool.wait_timeout_ms),
+            create_timeout: Duration::from_millis(pool.create_timeout_ms),
+            recycle_timeout: Duration::from_millis(pool.recycle_timeout_ms),
+            max_lifetime: (pool.max_lifetime_secs > 0)
+                .then(|| Duration::from_secs(pool.max_lifetime_secs)),
+            sqlite_busy_timeout: Duration::from_millis(pool.sqlite_busy_timeout_ms),
+        }
+    }
+
+    /// The effective configuration as TOML, with secrets (a database password) redacted.
+    pub fn to_redacted_toml(&self) -> anyhow::Result<String> {
+        let mut shown = self.clone();
+        if !shown.database.url.trim().is_empty() {
+            shown.database.url = self.database_url()?.redacted();
+        }
+        Ok(toml::to_string_pretty(&shown)?)
+    }
+}
+
+/// `SOULSPOT_SERVER__BIND=…` → `{server: {bind: …}}`, values typed the way figment's `Env`
+/// provider types them ("3" is a number, "true" a boolean).
+fn environment_layer(
+    environment: impl IntoIterator<Item = (String, String)>,
+) -> figment::value::Dict {
+    use figment::value::{Dict, Value};
+    let mut root = Dict::new();
+    for (name, raw) in environment {
+        let Some(key) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        let path: Vec<String> = key.split("__").map(str::to_lowercase).collect();
+        let value: Value = raw.parse().unwrap_or_else(|never| match never {});
+        let mut dict = &mut root;
+        for (depth, segment) in path.iter().enumerate() {
+            if depth + 1 == path.len() {
+                dict.insert(segment.clone(), value.clone());
+            } else {
+                let entry = dict
+                    .entry(segment.clone())
+                    .or_insert_with(|| Value::from(Dict::new()));
+                if !matches!(entry, Value::Dict(..)) {
+                    *entry = Value::from(Dict::new());
+                }
+                let Value::Dict(_, inner) = entry else { break };
+                dict = inner;
+            }
+        }
+    }
+    root
+}
+
+/// Environment variables with this prefix configure SoulSpot.
+pub const ENV_PREFIX: &str = "SOULSPOT_";
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn layers_override_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("soulspot.toml");
+        std::fs::write(
+            &file,
+            "data_dir = \"/from-file\"\n[server]\nbind = \"127.0.0.1:9000\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&file), env(&[]), &FlagOverrides::default()).unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/from-file"));
+        assert_eq!(config.server.bind.port(), 9000);
+
+        let environment = env(&[
+            ("SOULSPOT_SERVER__BIND", "127.0.0.1:9001"),
+            ("SOULSPOT_DATABASE__POOL__MAX_SIZE", "3"),
+        ]);
+        let config =
+            Config::load(Some(&file), environment.clone(), &FlagOverrides::default()).unwrap();
+        assert_eq!(config.server.bind.port(), 9001);
+        assert_eq!(config.database.pool.max_size, 3);
+
+        let flags = FlagOverrides {
+            server: Some(ServerOverrides {
+                bind: Some("127.0.0.1:9002".parse().unwrap()),
+            }),
+            ..FlagOverrides::default()
+        };
+        let config = Config::load(Some(&file), environment, &flags).unwrap();
+        assert_eq!(config.server.bind.port(), 9002);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("soulspot.toml");
+        std::fs::write(&file, "[server]\nbnid = \"127.0.0.1:9000\"\n").unwrap();
+        let error = Config::load(Some(&file), env(&[]), &FlagOverrides::default()).unwrap_err();
+        assert!(format!("{error:#}").contains("bnid"), "{error:#}");
+        let error = Config::load(
+            None,
+            env(&[("SOULSPOT_SERVR__BIND", "x")]),
+            &FlagOverrides::default(),
+        )
+        .unwrap_err();
+        assert!(format!("{error:#}").contains("servr"), "{error:#}");
+    }
+
+    #[test]
+    fn defaults_and_redaction() {
+        let config = Config::default();
+        assert_eq!(config.server.bind.to_string(), "127.0.0.1:8765");
+        assert_eq!(
+            config.database_url().unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("data/soulspot.db"))
+        );
+        let mut config = Config::default();
+        config.database.url = "postgres://user:hunter2@db.local/soulspot".into();
+        let shown = config.to_redacted_toml().unwrap();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("REDACTED"));
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        let error = Config::load(
+            Some(Path::new("/nonexistent/soulspot.toml")),
+            env(&[]),
+            &FlagOverrides::default(),
+        );
+        assert!(error.is_err());
+    }
+}
