@@ -57,7 +57,7 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // One readable line, no backtrace: these are the user's mistakes or environment.
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", format!("{error:#}").replace('\n', " "));
             ExitCode::FAILURE
         }
     }

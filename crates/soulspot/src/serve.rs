@@ -75,6 +75,7 @@ pub async fn serve(config: &Config, policy: MigrationPolicy) -> anyhow::Result<(
             );
         }
     }
+    let shutdown = shutdown_signal()?;
     let listener = std::net::TcpListener::bind(config.server.bind)
         .with_context(|| format!("cannot listen on {}", config.server.bind))?;
     listener.set_nonblocking(true)?;
@@ -93,7 +94,7 @@ pub async fn serve(config: &Config, policy: MigrationPolicy) -> anyhow::Result<(
         state,
         workers,
         Duration::from_secs(config.server.shutdown_grace_secs),
-        shutdown_signal(),
+        shutdown,
     )
     .await
     .context("the HTTP server failed")?;
@@ -101,30 +102,18 @@ pub async fn serve(config: &Config, policy: MigrationPolicy) -> anyhow::Result<(
     Ok(())
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let terminate = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut signal) => {
-                    signal.recv().await;
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server");
-                    std::future::pending::<()>().await;
-                }
-            }
-        };
+/// Registers for SIGINT (Ctrl-C) and SIGTERM at once, before the server announces itself, and
+/// returns a future that completes on either. (Registering lazily would leave a window in which a
+/// supervisor's SIGTERM kills the process instead of stopping it gracefully.)
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    Ok(async move {
         tokio::select! {
-            _ = interrupt => {},
-            () = terminate => {},
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
-    }
-    tracing::info!("shutdown requested; finishing in-flight requests");
+        tracing::info!("shutdown requested; finishing in-flight requests");
+    })
 }
