@@ -17,7 +17,7 @@ use super::rows::{
     AlbumRow, ArtistRow, NewAlbumRow, NewArtistRow, NewTrackRow, TrackRow, duration_to_column, now,
 };
 use super::schema::{albums, artists, track_artists, tracks};
-use super::{Database, read, search, write};
+use super::{Database, id_page, read, search, write};
 
 /// Rows per multi-row statement. With at most 11 columns a row this stays far below SQLite's
 /// 32,766 bound variables, and PostgreSQL's 65,535 parameters.
@@ -584,24 +584,7 @@ impl CatalogRepository for Database {
         &self,
         page: PageRequest<ArtistId>,
     ) -> Result<Page<Artist, ArtistId>, RepositoryError> {
-        let after = page.after.map_or(0, |id| id.0);
-        let limit = i64::from(page.limit()) + 1;
-        let artists = read!(self, |conn| {
-            let rows: Vec<ArtistRow> = run!(
-                artists::table
-                    .filter(artists::id.gt(after))
-                    .order(artists::id.asc())
-                    .limit(limit)
-                    .select(ArtistRow::as_select())
-                    .load(conn)
-            )?;
-            rows.into_iter()
-                .map(ArtistRow::into_domain)
-                .collect::<Result<Vec<_>, _>>()
-        })?;
-        Ok(Page::from_overfetched(artists, page.limit(), |artist| {
-            artist.id
-        }))
+        Ok(id_page!(self, artists, ArtistRow, page, |item| item.id))
     }
 
     async fn album(&self, id: AlbumId) -> Result<Album, RepositoryError> {
@@ -620,24 +603,7 @@ impl CatalogRepository for Database {
         &self,
         page: PageRequest<AlbumId>,
     ) -> Result<Page<Album, AlbumId>, RepositoryError> {
-        let after = page.after.map_or(0, |id| id.0);
-        let limit = i64::from(page.limit()) + 1;
-        let albums = read!(self, |conn| {
-            let rows: Vec<AlbumRow> = run!(
-                albums::table
-                    .filter(albums::id.gt(after))
-                    .order(albums::id.asc())
-                    .limit(limit)
-                    .select(AlbumRow::as_select())
-                    .load(conn)
-            )?;
-            rows.into_iter()
-                .map(AlbumRow::into_domain)
-                .collect::<Result<Vec<_>, _>>()
-        })?;
-        Ok(Page::from_overfetched(albums, page.limit(), |album| {
-            album.id
-        }))
+        Ok(id_page!(self, albums, AlbumRow, page, |item| item.id))
     }
 }
 

@@ -12,7 +12,7 @@ use soulspot_domain::{
 use super::error::invalid_data;
 use super::rows::now;
 use super::schema::{downloads, tracks};
-use super::{Database, read, write};
+use super::{Database, id_page, read, write};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = downloads)]
@@ -217,25 +217,6 @@ impl DownloadRepository for Database {
         &self,
         page: PageRequest<DownloadId>,
     ) -> Result<Page<Download, DownloadId>, RepositoryError> {
-        let after = page.after.map_or(0, |id| id.0);
-        let limit = i64::from(page.limit()) + 1;
-        let downloads = read!(self, |conn| {
-            let rows: Vec<DownloadRow> = run!(
-                downloads::table
-                    .filter(downloads::id.gt(after))
-                    .order(downloads::id.asc())
-                    .limit(limit)
-                    .select(DownloadRow::as_select())
-                    .load(conn)
-            )?;
-            rows.into_iter()
-                .map(DownloadRow::into_domain)
-                .collect::<Result<Vec<_>, _>>()
-        })?;
-        Ok(Page::from_overfetched(
-            downloads,
-            page.limit(),
-            |download| download.id,
-        ))
+        Ok(id_page!(self, downloads, DownloadRow, page, |item| item.id))
     }
 }

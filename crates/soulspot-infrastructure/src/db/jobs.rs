@@ -11,7 +11,7 @@ use soulspot_domain::{
 use super::error::invalid_data;
 use super::rows::now;
 use super::schema::jobs;
-use super::{Database, read, write};
+use super::{Database, id_page, read, write};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = jobs)]
@@ -127,21 +127,6 @@ impl JobRepository for Database {
         &self,
         page: PageRequest<JobId>,
     ) -> Result<Page<Job, JobId>, RepositoryError> {
-        let after = page.after.map_or(0, |id| id.0);
-        let limit = i64::from(page.limit()) + 1;
-        let jobs = read!(self, |conn| {
-            let rows: Vec<JobRow> = run!(
-                jobs::table
-                    .filter(jobs::id.gt(after))
-                    .order(jobs::id.asc())
-                    .limit(limit)
-                    .select(JobRow::as_select())
-                    .load(conn)
-            )?;
-            rows.into_iter()
-                .map(JobRow::into_domain)
-                .collect::<Result<Vec<_>, _>>()
-        })?;
-        Ok(Page::from_overfetched(jobs, page.limit(), |job| job.id))
+        Ok(id_page!(self, jobs, JobRow, page, |item| item.id))
     }
 }

@@ -11,7 +11,7 @@ use soulspot_domain::{
 use super::catalog::WRITE_CHUNK;
 use super::rows::{duration_from_column, duration_to_column, now};
 use super::schema::library_files;
-use super::{Database, read, write};
+use super::{Database, id_page, read, write};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = library_files)]
@@ -193,21 +193,12 @@ impl LibraryFileRepository for Database {
         &self,
         page: PageRequest<LibraryFileId>,
     ) -> Result<Page<LibraryFile, LibraryFileId>, RepositoryError> {
-        let after = page.after.map_or(0, |id| id.0);
-        let limit = i64::from(page.limit()) + 1;
-        let files = read!(self, |conn| {
-            let rows: Vec<LibraryFileRow> = run!(
-                library_files::table
-                    .filter(library_files::id.gt(after))
-                    .order(library_files::id.asc())
-                    .limit(limit)
-                    .select(LibraryFileRow::as_select())
-                    .load(conn)
-            )?;
-            rows.into_iter()
-                .map(LibraryFileRow::into_domain)
-                .collect::<Result<Vec<_>, _>>()
-        })?;
-        Ok(Page::from_overfetched(files, page.limit(), |file| file.id))
+        Ok(id_page!(
+            self,
+            library_files,
+            LibraryFileRow,
+            page,
+            |item| item.id
+        ))
     }
 }

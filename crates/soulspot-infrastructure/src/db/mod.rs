@@ -122,6 +122,31 @@ macro_rules! write {
     };
 }
 
+/// One keyset page of a table listed in id order, converting each row with its `into_domain`.
+/// Evaluates to a `Page` keyed by the id; reads `limit + 1` rows to know whether more follow.
+macro_rules! id_page {
+    ($db:expr, $table:ident, $row:ty, $page:expr, |$item:ident| $key:expr) => {{
+        let page = $page;
+        let after = page.after.map_or(0, |id| id.0);
+        let limit = i64::from(page.limit()) + 1;
+        let items = $crate::db::read!($db, |conn| {
+            let rows: Vec<$row> = run!(
+                $table::table
+                    .filter($table::id.gt(after))
+                    .order($table::id.asc())
+                    .limit(limit)
+                    .select(<$row>::as_select())
+                    .load(conn)
+            )?;
+            rows.into_iter()
+                .map(<$row>::into_domain)
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        soulspot_domain::Page::from_overfetched(items, page.limit(), |$item| $key)
+    }};
+}
+
+pub(crate) use id_page;
 pub(crate) use read;
 pub(crate) use write;
 

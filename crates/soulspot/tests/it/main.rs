@@ -44,7 +44,10 @@ fn command(directory: &Path) -> Command {
 }
 
 /// Starts `soulspot serve` in `directory` on a free port and waits until it listens.
-#[expect(clippy::zombie_processes, reason = "the child moves into Server, whose Drop kills and waits for it")]
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child moves into Server, whose Drop kills and waits for it"
+)]
 fn start(directory: &Path, extra: &[&str]) -> Server {
     let mut child = command(directory)
         .args(["serve", "--bind", "127.0.0.1:0"])
