@@ -1,0 +1,155 @@
+//! `cargo xtask bench db`: measures the database repositories on SQLite and, when a server is
+//! named, PostgreSQL, and prints one markdown table per backend for docs/PERFORMANCE.md.
+//!
+//! Figures from a debug build would be meaningless, so a debug xtask re-runs itself in release.
+//! Progress goes to stderr and the tables to stdout, so `> figures.md` captures only the tables.
+
+mod report;
+mod scenarios;
+
+use std::process::ExitCode;
+
+use anyhow::{Context as _, ensure};
+use clap::{Args, Subcommand};
+use soulspot_infrastructure::{Database, DatabaseUrl, PoolSettings};
+use soulspot_testkit::TestDatabase;
+use soulspot_testkit::database::POSTGRES_URL_VARIABLE;
+
+use crate::{cargo_program, workspace_root};
+use report::{BackendFigures, with_thousands};
+use scenarios::{PLAYLIST_LENGTH, Plan, WARM_UPS};
+
+#[derive(Debug, Subcommand)]
+pub enum BenchTarget {
+    /// Benchmarks the repositories on SQLite and, with a server URL, on PostgreSQL.
+    Db(DatabaseBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DatabaseBenchArgs {
+    /// PostgreSQL server to create a fresh benchmark database on (skipped when absent).
+    #[arg(long, env = POSTGRES_URL_VARIABLE)]
+    postgres_url: Option<String>,
+    /// Tracks of the bulk upsert; the playlist draws from them.
+    #[arg(long, default_value_t = 100_000)]
+    tracks: u64,
+    /// Tracks in the catalogue for the keyset-page and search measurements.
+    #[arg(long, default_value_t = 250_000)]
+    large: u64,
+    /// Measured calls per operation (after two warm-ups).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    iterations: u32,
+}
+
+pub async fn run(target: BenchTarget) -> anyhow::Result<ExitCode> {
+    match target {
+        BenchTarget::Db(arguments) => run_database_bench(arguments).await,
+    }
+}
+
+async fn run_database_bench(arguments: DatabaseBenchArgs) -> anyhow::Result<ExitCode> {
+    if cfg!(debug_assertions) {
+        return rerun_in_release().await;
+    }
+    ensure!(
+        arguments.tracks >= PLAYLIST_LENGTH as u64,
+        "--tracks must be at least {PLAYLIST_LENGTH}: the playlist draws its entries from them"
+    );
+    ensure!(
+        arguments.large >= arguments.tracks,
+        "--large must be at least --tracks"
+    );
+    let plan = Plan {
+        tracks: arguments.tracks,
+        large: arguments.large,
+        iterations: arguments.iterations,
+    };
+    let postgres_url = arguments.postgres_url.filter(|url| !url.trim().is_empty());
+
+    println!("## Database benchmark");
+    println!();
+    println!("{}", machine_line());
+    println!();
+
+    let sqlite = TestDatabase::sqlite_with(PoolSettings::default()).await;
+    let figures = scenarios::measure("SQLite", &sqlite.database, plan)
+        .await
+        .context("SQLite benchmark")?;
+    print_table(&figures, plan);
+    drop(sqlite);
+
+    match postgres_url {
+        Some(server_url) => {
+            // The testkit panics on an unreachable server; connecting first turns that into an error.
+            let server = DatabaseUrl::parse(&server_url)?;
+            Database::connect(&server, &PoolSettings::default())
+                .await
+                .with_context(|| {
+                    format!("cannot reach the PostgreSQL server {}", server.redacted())
+                })?;
+            let postgres = TestDatabase::postgres_on(&server_url, PoolSettings::default()).await;
+            eprintln!(
+                "postgres: benchmarking in the fresh database {}",
+                postgres.name
+            );
+            let figures = scenarios::measure("PostgreSQL", &postgres.database, plan)
+                .await
+                .context("PostgreSQL benchmark")?;
+            print_table(&figures, plan);
+            eprintln!(
+                "postgres: the benchmark database {0} stays on the server; drop it with `DROP DATABASE {0};`",
+                postgres.name
+            );
+        }
+        None => eprintln!("PostgreSQL skipped: pass --postgres-url or set {POSTGRES_URL_VARIABLE}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_table(figures: &BackendFigures, plan: Plan) {
+    println!("{}", figures.markdown_table(plan.iterations, WARM_UPS));
+}
+
+/// Runs the same command line through `cargo run --release` and exits with its status.
+async fn rerun_in_release() -> anyhow::Result<ExitCode> {
+    eprintln!(
+        "note: benchmarks need an optimised build; building xtask in release first \
+         (the first release build takes several minutes), then running it"
+    );
+    let status = tokio::process::Command::new(cargo_program())
+        .args(["run", "--release", "--quiet", "--package", "xtask", "--"])
+        .args(std::env::args_os().skip(1))
+        .current_dir(workspace_root())
+        .status()
+        .await
+        .context("cannot run `cargo run --release`")?;
+    Ok(
+        match status.code().and_then(|code| u8::try_from(code).ok()) {
+            Some(code) => ExitCode::from(code),
+            // Killed by a signal, or a status a process exit code cannot carry.
+            None => ExitCode::FAILURE,
+        },
+    )
+}
+
+/// What the figures were measured on: core count and CPU model.
+fn machine_line() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |cores| cores.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|cpuinfo| {
+            cpuinfo
+                .lines()
+                .find_map(|line| {
+                    line.strip_prefix("model name")
+                        .and_then(|rest| rest.split_once(':'))
+                })
+                .map(|(_, model)| model.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    format!(
+        "Machine: {cores} cores (`nproc`), {model}, {os}; release build; batches of {batch} tracks.",
+        os = std::env::consts::OS,
+        batch = with_thousands(scenarios::TRACKS_PER_BATCH)
+    )
+}
