@@ -237,63 +237,99 @@ CREATE TABLE oauth_tokens (
 );
 
 -- Full-text search over track title + artist names + album title: one tsvector per track (title
--- weighted A, artists B, album C) with a GIN index, kept current by triggers whenever a track, its
--- credits, an artist name or an album title changes. The 'simple' configuration folds case but
--- neither stems nor strips accents, so results do not depend on the server's language settings.
+-- weighted A, artists B, album C) with a GIN index. The 'simple' configuration folds case and
+-- neither stems nor depends on the server's language settings; soulspot_fold strips the accents of
+-- Latin letters (as SQLite's remove_diacritics does), without needing the unaccent extension.
+-- Statement-level triggers with transition tables keep it current: a 1,000-row INSERT refreshes the
+-- affected tracks in one set-based statement instead of 1,000 row-by-row rebuilds.
 CREATE TABLE track_search (
     track_id BIGINT PRIMARY KEY REFERENCES tracks (id) ON DELETE CASCADE,
     document tsvector NOT NULL
 );
 CREATE INDEX track_search_document_idx ON track_search USING GIN (document);
 
-CREATE FUNCTION soulspot_refresh_track_search(target BIGINT) RETURNS void LANGUAGE sql AS $$
+CREATE FUNCTION soulspot_fold(value TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT translate(value,
+        'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳḀḁḂḃḄḅḆḇḈḉḊḋḌḍḎḏḐḑḒḓḔḕḖḗḘḙḚḛḜḝḞḟḠḡḢḣḤḥḦḧḨḩḪḫḬḭḮḯḰḱḲḳḴḵḶḷḸḹḺḻḼḽḾḿṀṁṂṃṄṅṆṇṈṉṊṋṌṍṎṏṐṑṒṓṔṕṖṗṘṙṚṛṜṝṞṟṠṡṢṣṤṥṦṧṨṩṪṫṬṭṮṯṰṱṲṳṴṵṶṷṸṹṺṻṼṽṾṿẀẁẂẃẄẅẆẇẈẉẊẋẌẍẎẏẐẑẒẓẔẕẖẗẘẙẛẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹøØłŁđĐıħĦŧŦ',
+        'AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzsOoUuAaIiOoUuUuUuUuUuAaAaGgKkOoOojGgNnAaAaAaEeEeIiIiOoOoRrRrUuUuSsTtHhAaEeOoOoOoOoYyAaBbBbBbCcDdDdDdDdDdEeEeEeEeEeFfGgHhHhHhHhHhIiIiKkKkKkLlLlLlLlMmMmMmNnNnNnNnOoOoOoOoPpPpRrRrRrRrSsSsSsSsSsTtTtTtTtUuUuUuUuUuVvVvWwWwWwWwWwXxXxYyZzZzZzhtwysAaAaAaAaAaAaAaAaAaAaAaAaEeEeEeEeEeEeEeEeIiIiOoOoOoOoOoOoOoOoOoOoOoOoUuUuUuUuUuUuUuYyYyYyYyoOlLdDihHtT')
+$$;
+
+CREATE FUNCTION soulspot_refresh_track_search(targets BIGINT[]) RETURNS void LANGUAGE sql AS $$
     INSERT INTO track_search (track_id, document)
     SELECT t.id,
-           setweight(to_tsvector('simple', t.title), 'A')
-           || setweight(to_tsvector('simple', COALESCE((
-                  SELECT string_agg(a.name, ' ' ORDER BY ta.position)
-                  FROM track_artists ta JOIN artists a ON a.id = ta.artist_id
-                  WHERE ta.track_id = t.id), '')), 'B')
-           || setweight(to_tsvector('simple', COALESCE(al.title, '')), 'C')
-    FROM tracks t LEFT JOIN albums al ON al.id = t.album_id
-    WHERE t.id = target
+           setweight(to_tsvector('simple', soulspot_fold(t.title)), 'A')
+           || setweight(to_tsvector('simple', soulspot_fold(COALESCE(credits.names, ''))), 'B')
+           || setweight(to_tsvector('simple', soulspot_fold(COALESCE(al.title, ''))), 'C')
+    FROM tracks t
+    LEFT JOIN albums al ON al.id = t.album_id
+    LEFT JOIN (
+        SELECT ta.track_id, string_agg(a.name, ' ' ORDER BY ta.position) AS names
+        FROM track_artists ta JOIN artists a ON a.id = ta.artist_id
+        WHERE ta.track_id = ANY (targets)
+        GROUP BY ta.track_id
+    ) credits ON credits.track_id = t.id
+    WHERE t.id = ANY (targets)
     ON CONFLICT (track_id) DO UPDATE SET document = excluded.document;
 $$;
 
-CREATE FUNCTION soulspot_tracks_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION soulspot_search_tracks_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM soulspot_refresh_track_search(NEW.id);
+    PERFORM soulspot_refresh_track_search(ARRAY(SELECT id FROM new_rows));
     RETURN NULL;
 END $$;
 CREATE TRIGGER tracks_search_insert AFTER INSERT ON tracks
-    FOR EACH ROW EXECUTE FUNCTION soulspot_tracks_search_trigger();
-CREATE TRIGGER tracks_search_update AFTER UPDATE OF title, album_id ON tracks
-    FOR EACH ROW EXECUTE FUNCTION soulspot_tracks_search_trigger();
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION soulspot_search_tracks_inserted();
 
-CREATE FUNCTION soulspot_track_artists_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION soulspot_search_tracks_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        PERFORM soulspot_refresh_track_search(OLD.track_id);
-    ELSE
-        PERFORM soulspot_refresh_track_search(NEW.track_id);
-    END IF;
+    PERFORM soulspot_refresh_track_search(ARRAY(
+        SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE n.title IS DISTINCT FROM o.title OR n.album_id IS DISTINCT FROM o.album_id));
     RETURN NULL;
 END $$;
-CREATE TRIGGER track_artists_search_change AFTER INSERT OR DELETE ON track_artists
-    FOR EACH ROW EXECUTE FUNCTION soulspot_track_artists_search_trigger();
+CREATE TRIGGER tracks_search_update AFTER UPDATE ON tracks
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION soulspot_search_tracks_updated();
 
-CREATE FUNCTION soulspot_artists_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION soulspot_search_credits_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM soulspot_refresh_track_search(ta.track_id) FROM track_artists ta WHERE ta.artist_id = NEW.id;
+    PERFORM soulspot_refresh_track_search(ARRAY(SELECT DISTINCT track_id FROM new_rows));
     RETURN NULL;
 END $$;
-CREATE TRIGGER artists_search_rename AFTER UPDATE OF name ON artists
-    FOR EACH ROW EXECUTE FUNCTION soulspot_artists_search_trigger();
+CREATE TRIGGER track_artists_search_insert AFTER INSERT ON track_artists
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION soulspot_search_credits_inserted();
 
-CREATE FUNCTION soulspot_albums_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION soulspot_search_credits_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM soulspot_refresh_track_search(t.id) FROM tracks t WHERE t.album_id = NEW.id;
+    PERFORM soulspot_refresh_track_search(ARRAY(SELECT DISTINCT track_id FROM old_rows));
     RETURN NULL;
 END $$;
-CREATE TRIGGER albums_search_rename AFTER UPDATE OF title ON albums
-    FOR EACH ROW EXECUTE FUNCTION soulspot_albums_search_trigger();
+CREATE TRIGGER track_artists_search_delete AFTER DELETE ON track_artists
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION soulspot_search_credits_deleted();
+
+CREATE FUNCTION soulspot_search_artists_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM soulspot_refresh_track_search(ARRAY(
+        SELECT DISTINCT ta.track_id FROM track_artists ta
+        JOIN new_rows n ON n.id = ta.artist_id JOIN old_rows o ON o.id = n.id
+        WHERE n.name IS DISTINCT FROM o.name));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER artists_search_rename AFTER UPDATE ON artists
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION soulspot_search_artists_updated();
+
+CREATE FUNCTION soulspot_search_albums_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM soulspot_refresh_track_search(ARRAY(
+        SELECT t.id FROM tracks t
+        JOIN new_rows n ON n.id = t.album_id JOIN old_rows o ON o.id = n.id
+        WHERE n.title IS DISTINCT FROM o.title));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER albums_search_rename AFTER UPDATE ON albums
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION soulspot_search_albums_updated();

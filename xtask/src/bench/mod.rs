@@ -96,10 +96,7 @@ async fn run_database_bench(arguments: DatabaseBenchArgs) -> anyhow::Result<Exit
                 .await
                 .context("PostgreSQL benchmark")?;
             print_table(&figures, plan);
-            eprintln!(
-                "postgres: the benchmark database {0} stays on the server; drop it with `DROP DATABASE {0};`",
-                postgres.name
-            );
+            postgres.drop_database().await;
         }
         None => eprintln!("PostgreSQL skipped: pass --postgres-url or set {POSTGRES_URL_VARIABLE}"),
     }

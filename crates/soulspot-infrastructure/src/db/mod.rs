@@ -10,8 +10,8 @@
 /// synchronous `RunQueryDsl` into scope, which makes every `run!` ambiguous on PostgreSQL.
 pub(crate) mod prelude {
     pub(crate) use diesel::{
-        AsChangeset, BoolExpressionMethods, ExpressionMethods, Insertable, JoinOnDsl,
-        OptionalExtension, QueryDsl, Queryable, Selectable, SelectableHelper,
+        AsChangeset, BoolExpressionMethods, ExpressionMethods, Insertable, OptionalExtension,
+        QueryDsl, Queryable, Selectable, SelectableHelper,
     };
 }
 

@@ -1,6 +1,7 @@
 //! The playlist repository. A page of entries (or a whole playlist) is read in two statements:
 //! entries joined with tracks and albums, then the credits of exactly those entries selected by
-//! the same playlist and position range, so no id list grows with the playlist.
+//! the same playlist and position range (a sub-query, not an id list), so nothing grows with the
+//! playlist and SQLite's bound-variable limit never applies.
 
 use super::prelude::*;
 use chrono::NaiveDateTime;
@@ -104,15 +105,16 @@ impl Database {
                 return Ok(Vec::new());
             };
             let (first, last) = (first.0.0, last.0.0);
+            // The credits of exactly the tracks on those positions, selected by a sub-query so
+            // the planner walks the playlist's positions and then the credits' primary key.
+            let page_tracks = playlist_entries::table
+                .filter(playlist_entries::playlist_id.eq(playlist_id))
+                .filter(playlist_entries::position.between(first, last))
+                .select(playlist_entries::track_id);
             let credits: Vec<(i64, i32, ArtistRow)> = run!(
                 track_artists::table
                     .inner_join(artists::table)
-                    .inner_join(
-                        playlist_entries::table
-                            .on(playlist_entries::track_id.eq(track_artists::track_id))
-                    )
-                    .filter(playlist_entries::playlist_id.eq(playlist_id))
-                    .filter(playlist_entries::position.between(first, last))
+                    .filter(track_artists::track_id.eq_any(page_tracks))
                     .select((
                         track_artists::track_id,
                         track_artists::position,

@@ -67,15 +67,16 @@ pub(crate) async fn search_tracks(
     }
     let limit = i64::from(limit.clamp(1, 500));
     let (sql, expression) = match database.backend() {
-        // bm25 weights: title 10, artists 5, album 2; lower bm25 is better, so negate it.
+        // `rank` is bm25 with the weights set in the migration (title 10, artists 5, album 2);
+        // lower is better, so the score is its negation.
         Backend::Sqlite => (
-            "SELECT rowid AS track_id, -bm25(track_search, 10.0, 5.0, 2.0) AS score FROM track_search \
-             WHERE track_search MATCH ? ORDER BY bm25(track_search, 10.0, 5.0, 2.0), rowid LIMIT ?",
+            "SELECT rowid AS track_id, -rank AS score FROM track_search \
+             WHERE track_search MATCH ? ORDER BY rank LIMIT ?",
             fts5_expression(&words),
         ),
         Backend::Postgres => (
             "SELECT s.track_id, ts_rank(s.document, q)::float8 AS score \
-             FROM track_search s, to_tsquery('simple', $1) q \
+             FROM track_search s, to_tsquery('simple', soulspot_fold($1)) q \
              WHERE s.document @@ q ORDER BY score DESC, s.track_id LIMIT $2",
             tsquery_expression(&words),
         ),
