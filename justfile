@@ -10,7 +10,7 @@ serve:
 
 # Run every test (PostgreSQL tests run when TEST_POSTGRES_URL is set; .ci/run sets it).
 test:
-    cargo nextest run --workspace --all-targets
+    cargo nextest run --workspace --all-targets --no-fail-fast
 
 # Everything CI runs, including a throwaway PostgreSQL.
 ci:
