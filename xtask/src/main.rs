@@ -5,6 +5,10 @@
 //! This is an edge of the system, so failures are `anyhow` errors: `main` prints the chain once as
 //! `error: …` and exits with status 1.
 
+/// The same allocator as the server, so benchmarks measure what production runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bench;
 mod layers;
 mod migrate;

@@ -2,6 +2,12 @@
 //! singletons once (the database pool, later the HTTP client and upstream clients) and runs the
 //! chosen mode.
 
+/// mimalloc instead of the system allocator: reading a large playlist allocates hundreds of
+/// thousands of small strings, and glibc's malloc/free took a fifth of that time (see
+/// docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod config;
 mod logging;
 mod serve;

@@ -58,9 +58,21 @@ pub(crate) fn assemble_details(
             .collect::<Result<Vec<_>, _>>()?;
         converted.insert(track_id, artists);
     }
+    // A track listed several times (a playlist may repeat one) needs its artists once per listing;
+    // the last listing takes them without a copy, which is every listing in the usual case.
+    let mut listings_left: HashMap<i64, usize> = HashMap::with_capacity(rows.len());
+    for (track, _, _) in &rows {
+        *listings_left.entry(track.id).or_default() += 1;
+    }
     rows.into_iter()
         .map(|(track, album, has_library_file)| {
-            let artists = converted.get(&track.id).cloned().unwrap_or_default();
+            let left = listings_left.entry(track.id).or_default();
+            *left = left.saturating_sub(1);
+            let artists = if *left == 0 {
+                converted.remove(&track.id).unwrap_or_default()
+            } else {
+                converted.get(&track.id).cloned().unwrap_or_default()
+            };
             let artist_ids = artists.iter().map(|artist| artist.id).collect();
             Ok(TrackDetails {
                 track: track.into_domain(artist_ids)?,
