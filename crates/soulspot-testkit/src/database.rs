@@ -83,19 +83,7 @@ impl TestDatabase {
 
     /// A fresh, migrated database on the given PostgreSQL server (benchmarks name it directly).
     pub async fn postgres_on(server_url: &str, settings: PoolSettings) -> Self {
-        let name = unique_name();
-        let mut admin = match AsyncPgConnection::establish(server_url).await {
-            Ok(connection) => connection,
-            Err(error) => panic!("the PostgreSQL server {server_url} is unreachable: {error}"),
-        };
-        drop_leftovers(&mut admin).await;
-        if let Err(error) = diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-        {
-            panic!("cannot create test database {name}: {error}");
-        }
-        let url = replace_database_name(server_url, &name);
+        let (name, url) = create_empty_postgres_database(server_url).await;
         let database = connect_and_migrate(&DatabaseUrl::Postgres(url), &settings).await;
         Self {
             database,
@@ -116,6 +104,25 @@ impl TestDatabase {
             let _ = diesel::sql_query(statement).execute(&mut admin).await;
         }
     }
+}
+
+/// Creates a new, empty (unmigrated) database on the server and returns its name and URL, for
+/// tests of migrating itself. It is dropped like the others: by a later run once two hours old.
+pub async fn create_empty_postgres_database(server_url: &str) -> (String, String) {
+    let name = unique_name();
+    let mut admin = match AsyncPgConnection::establish(server_url).await {
+        Ok(connection) => connection,
+        Err(error) => panic!("the PostgreSQL server {server_url} is unreachable: {error}"),
+    };
+    drop_leftovers(&mut admin).await;
+    if let Err(error) = diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+    {
+        panic!("cannot create test database {name}: {error}");
+    }
+    let url = replace_database_name(server_url, &name);
+    (name, url)
 }
 
 fn unix_seconds() -> u64 {

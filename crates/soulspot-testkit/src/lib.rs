@@ -4,4 +4,4 @@
 pub mod catalog;
 pub mod database;
 
-pub use database::{TestDatabase, postgres_url_for_tests};
+pub use database::{TestDatabase, create_empty_postgres_database, postgres_url_for_tests};

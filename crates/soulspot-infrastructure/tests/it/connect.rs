@@ -62,3 +62,30 @@ async fn connections_past_their_lifetime_are_replaced() {
     assert!(test.database.pending_migrations().await.unwrap().is_empty());
     assert_eq!(test.database.pool_status().max_size, 1);
 }
+
+/// Two processes starting at once against one fresh PostgreSQL database: the advisory lock makes
+/// one migrate and the other find nothing left to do, instead of both failing half-way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_postgres_migrations_serialise() {
+    let Some(server) =
+        soulspot_testkit::postgres_url_for_tests("concurrent_postgres_migrations_serialise")
+    else {
+        return;
+    };
+    let (_, url) = soulspot_testkit::create_empty_postgres_database(&server).await;
+    let url = DatabaseUrl::Postgres(url);
+    let first = Database::connect(&url, &quick()).await.unwrap();
+    let second = Database::connect(&url, &quick()).await.unwrap();
+    assert_eq!(first.pending_migrations().await.unwrap().len(), 1);
+    let (a, b) = tokio::join!(
+        first.run_pending_migrations(),
+        second.run_pending_migrations()
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        a.len() + b.len(),
+        1,
+        "exactly one of them applied the migration: {a:?} {b:?}"
+    );
+    assert!(first.pending_migrations().await.unwrap().is_empty());
+}

@@ -283,3 +283,34 @@ fn config_is_layered_redacted_and_strict() {
     assert!(!ok);
     assert_one_clear_error(&stderr, "bnid");
 }
+
+#[test]
+fn serves_on_postgres_after_migrating_it() {
+    let Some(server_url) =
+        soulspot_testkit::postgres_url_for_tests("serves_on_postgres_after_migrating_it")
+    else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (_, database_url) = runtime.block_on(soulspot_testkit::create_empty_postgres_database(
+        &server_url,
+    ));
+    let directory = tempfile::tempdir().unwrap();
+    let mut server = start(directory.path(), &["--database-url", &database_url]);
+    let (status, body) = get(server.address, "/health/ready");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("postgres reachable, schema current"),
+        "{body}"
+    );
+    assert!(terminate(&mut server).success());
+    let log = drain(&server.log).join("\n");
+    assert!(log.contains("applied database migrations"), "{log}");
+    assert!(
+        !directory.path().join("data/soulspot.db").exists(),
+        "no SQLite file on PostgreSQL"
+    );
+}
