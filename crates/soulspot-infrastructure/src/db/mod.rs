@@ -16,6 +16,7 @@ pub(crate) mod prelude {
 }
 
 mod catalog;
+mod catalog_upsert;
 mod downloads;
 mod error;
 mod jobs;
