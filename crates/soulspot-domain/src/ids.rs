@@ -49,4 +49,8 @@ define_id!(
     JobId,
     /// Identifies a [`crate::QualityProfile`].
     QualityProfileId,
+    /// Identifies a [`crate::DownloadCandidate`].
+    DownloadCandidateId,
+    /// Identifies a [`crate::BlocklistEntry`].
+    BlocklistEntryId,
 );

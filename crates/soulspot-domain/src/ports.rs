@@ -9,11 +9,12 @@ use std::future::Future;
 use chrono::NaiveDateTime;
 
 use crate::{
-    Album, AlbumId, Artist, ArtistId, CatalogBatch, CatalogBatchIds, Download, DownloadEvent,
-    DownloadId, Isrc, Job, JobId, LibraryFile, LibraryFileId, NewJob, NewLibraryFile, NewPlaylist,
-    Page, PageRequest, Playlist, PlaylistEntryDetails, PlaylistId, QualityProfile,
-    QualityProfileId, QualityRules, RepositoryError, SpotifyId, Track, TrackDetails, TrackId,
-    TrackSearchHit,
+    Album, AlbumId, Artist, ArtistId, BlockRule, BlocklistEntry, BlocklistEntryId, CatalogBatch,
+    CatalogBatchIds, Download, DownloadCandidate, DownloadEvent, DownloadId, Isrc, Job, JobId,
+    LibraryFile, LibraryFileId, LibraryFolder, NewDownloadCandidate, NewJob, NewLibraryFile,
+    NewPlaylist, Page, PageRequest, Playlist, PlaylistEntryDetails, PlaylistId, QualityProfile,
+    QualityProfileId, QualityRules, RepositoryError, SealedSecret, SpotifyId, StoredOAuthToken,
+    StoredSecret, Track, TrackDetails, TrackId, TrackSearchHit,
 };
 
 type Result<T> = std::result::Result<T, RepositoryError>;
@@ -160,6 +161,85 @@ pub trait DownloadRepository: Send + Sync {
         &self,
         page: PageRequest<DownloadId>,
     ) -> impl Future<Output = Result<Page<Download, DownloadId>>> + Send;
+}
+
+/// The ranked search results of each download.
+pub trait DownloadCandidateRepository: Send + Sync {
+    /// Replaces the candidates of a download (a new search replaces the old ranking) in one
+    /// transaction. `NotFound` for an unknown download.
+    fn replace_candidates(
+        &self,
+        download_id: DownloadId,
+        candidates: Vec<NewDownloadCandidate>,
+    ) -> impl Future<Output = Result<Vec<DownloadCandidate>>> + Send;
+
+    /// The candidates of a download: ranked ones by rank, then rejected ones.
+    fn candidates(
+        &self,
+        download_id: DownloadId,
+    ) -> impl Future<Output = Result<Vec<DownloadCandidate>>> + Send;
+}
+
+/// Peers and files not to download from.
+pub trait BlocklistRepository: Send + Sync {
+    /// `InvalidData` for a blank reason.
+    fn add_block(
+        &self,
+        rule: BlockRule,
+        reason: &str,
+        expires_at: Option<NaiveDateTime>,
+    ) -> impl Future<Output = Result<BlocklistEntry>> + Send;
+
+    /// `NotFound` when no such entry exists.
+    fn remove_block(&self, id: BlocklistEntryId) -> impl Future<Output = Result<()>> + Send;
+
+    /// Entries still in force at `now`, oldest first (blocklists are short; ranking checks every
+    /// candidate against all of them in memory).
+    fn active_blocks(
+        &self,
+        now: NaiveDateTime,
+    ) -> impl Future<Output = Result<Vec<BlocklistEntry>>> + Send;
+}
+
+/// Folders of the music library and their content fingerprints.
+pub trait LibraryFolderRepository: Send + Sync {
+    /// Records a folder's fingerprint after a scan (matched on path).
+    fn upsert_folder(
+        &self,
+        path: &str,
+        content_hash: Option<&str>,
+        scanned_at: NaiveDateTime,
+    ) -> impl Future<Output = Result<LibraryFolder>> + Send;
+
+    fn folder_by_path(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = Result<Option<LibraryFolder>>> + Send;
+}
+
+/// Sealed secrets (credentials by key) and sealed OAuth tokens (by provider). Sealing happens
+/// before this port; it never sees a plaintext.
+pub trait SecretRepository: Send + Sync {
+    fn put_secret(
+        &self,
+        key: &str,
+        sealed: SealedSecret,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    fn secret(&self, key: &str) -> impl Future<Output = Result<Option<StoredSecret>>> + Send;
+
+    /// Whether a secret was there to delete.
+    fn delete_secret(&self, key: &str) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Creates or replaces the tokens of `token.provider` (its `updated_at` is set by storage).
+    fn put_oauth_token(&self, token: StoredOAuthToken) -> impl Future<Output = Result<()>> + Send;
+
+    fn oauth_token(
+        &self,
+        provider: &str,
+    ) -> impl Future<Output = Result<Option<StoredOAuthToken>>> + Send;
+
+    fn delete_oauth_token(&self, provider: &str) -> impl Future<Output = Result<bool>> + Send;
 }
 
 /// Quality profiles; at most one is active.

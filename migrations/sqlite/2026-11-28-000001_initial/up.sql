@@ -228,12 +228,15 @@ CREATE TABLE secrets (
 CREATE TABLE oauth_tokens (
     id INTEGER PRIMARY KEY,
     provider TEXT NOT NULL UNIQUE,
-    nonce BLOB NOT NULL,
-    access_token_ciphertext BLOB NOT NULL,
-    refresh_token_ciphertext BLOB,
+    -- Each token sealed on its own, with its own nonce: a nonce is never reused under one key.
+    access_nonce BLOB NOT NULL,
+    access_ciphertext BLOB NOT NULL,
+    refresh_nonce BLOB,
+    refresh_ciphertext BLOB,
     expires_at TIMESTAMP,
     scopes TEXT NOT NULL DEFAULT '',
-    updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+    updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CHECK ((refresh_nonce IS NULL) = (refresh_ciphertext IS NULL))
 );
 
 -- Full-text search over track title + artist names + album title. The FTS5 row id is the track

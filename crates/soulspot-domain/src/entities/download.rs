@@ -7,7 +7,7 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use crate::{DownloadId, TrackId};
+use crate::{BlocklistEntryId, DownloadCandidateId, DownloadId, TrackDuration, TrackId};
 
 /// Where a download stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -159,6 +159,140 @@ pub struct Download {
     pub updated_at: NaiveDateTime,
 }
 
+/// What ranking decided about one search result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CandidateVerdict {
+    /// The file the download settled on.
+    Chosen,
+    /// Acceptable, kept in rank order to try if the chosen one fails.
+    Fallback,
+    /// Disqualified; `reasons` says why.
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown candidate verdict {0:?}")]
+pub struct UnknownCandidateVerdict(pub String);
+
+impl CandidateVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Chosen => "chosen",
+            Self::Fallback => "fallback",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, UnknownCandidateVerdict> {
+        [Self::Chosen, Self::Fallback, Self::Rejected]
+            .into_iter()
+            .find(|verdict| verdict.as_str() == value)
+            .ok_or_else(|| UnknownCandidateVerdict(value.to_owned()))
+    }
+}
+
+/// One search result considered for a download, kept with the reasons it won or lost so a user
+/// can see why a file was (not) picked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownloadCandidate {
+    pub id: DownloadCandidateId,
+    pub download_id: DownloadId,
+    pub file: CandidateFile,
+    /// 1 is best; `None` for rejected files.
+    pub rank: Option<i32>,
+    pub verdict: CandidateVerdict,
+    pub reasons: Vec<String>,
+}
+
+/// A peer's file as a Soulseek search reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CandidateFile {
+    pub username: String,
+    /// The exact remote path, as the peer shares it (needed verbatim to enqueue it).
+    pub filename: String,
+    pub size_bytes: i64,
+    pub format: Option<String>,
+    pub bitrate_kbps: Option<i32>,
+    pub sample_rate_hz: Option<i32>,
+    pub bit_depth: Option<i32>,
+    pub length: Option<TrackDuration>,
+    pub upload_speed: Option<i64>,
+    pub queue_length: Option<i32>,
+    pub has_free_slot: Option<bool>,
+}
+
+/// A ranked candidate to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDownloadCandidate {
+    pub file: CandidateFile,
+    pub rank: Option<i32>,
+    pub verdict: CandidateVerdict,
+    pub reasons: Vec<String>,
+}
+
+/// A peer or file SoulSpot must not download from, for a while or for good.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlocklistEntry {
+    pub id: BlocklistEntryId,
+    pub rule: BlockRule,
+    pub reason: String,
+    /// `None`: blocked until removed.
+    pub expires_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// What a blocklist entry matches: a user, a file-name pattern (case-insensitive substring), or a
+/// pattern only from one user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockRule {
+    pub username: Option<String>,
+    pub filename_pattern: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidBlockRule {
+    #[error("a blocklist entry needs a username, a file-name pattern, or both")]
+    Empty,
+    #[error("a blocklist reason cannot be blank")]
+    BlankReason,
+}
+
+impl BlockRule {
+    /// Builds a rule; blank parts count as absent, and at least one part is required.
+    pub fn new(
+        username: Option<&str>,
+        filename_pattern: Option<&str>,
+    ) -> Result<Self, InvalidBlockRule> {
+        let keep = |value: Option<&str>| {
+            value
+                .filter(|value| !value.trim().is_empty())
+                .map(str::to_owned)
+        };
+        let rule = Self {
+            username: keep(username),
+            filename_pattern: keep(filename_pattern),
+        };
+        if rule.username.is_none() && rule.filename_pattern.is_none() {
+            return Err(InvalidBlockRule::Empty);
+        }
+        Ok(rule)
+    }
+
+    /// Whether a candidate from `username` with remote path `filename` falls under this rule.
+    pub fn matches(&self, username: &str, filename: &str) -> bool {
+        let user_matches = self
+            .username
+            .as_deref()
+            .is_none_or(|blocked| blocked == username);
+        let file_matches = self
+            .filename_pattern
+            .as_deref()
+            .is_none_or(|pattern| filename.to_lowercase().contains(&pattern.to_lowercase()));
+        user_matches && file_matches
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -225,6 +359,29 @@ mod tests {
             E::Cancelled,
             E::Retried,
         ])
+    }
+
+    #[test]
+    fn block_rules() {
+        assert_eq!(
+            BlockRule::new(Some(" "), None),
+            Err(InvalidBlockRule::Empty)
+        );
+        let user = BlockRule::new(Some("leecher"), None).unwrap();
+        assert!(user.matches("leecher", "anything.flac"));
+        assert!(!user.matches("friend", "anything.flac"));
+        let pattern = BlockRule::new(None, Some("Karaoke")).unwrap();
+        assert!(pattern.matches("anyone", "@@x\\Music\\karaoke hits\\01.mp3"));
+        let both = BlockRule::new(Some("leecher"), Some("live")).unwrap();
+        assert!(both.matches("leecher", "Live at Wembley.flac"));
+        assert!(!both.matches("friend", "Live at Wembley.flac"));
+        for verdict in [
+            CandidateVerdict::Chosen,
+            CandidateVerdict::Fallback,
+            CandidateVerdict::Rejected,
+        ] {
+            assert_eq!(CandidateVerdict::parse(verdict.as_str()), Ok(verdict));
+        }
     }
 
     proptest! {

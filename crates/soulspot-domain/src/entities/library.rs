@@ -48,3 +48,14 @@ pub struct NewLibraryFile {
     pub tags_json: Option<String>,
     pub broken_reason: Option<String>,
 }
+
+/// A folder of the music library, with the fingerprint of its entries the last scan saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryFolder {
+    pub id: LibraryFolderId,
+    pub path: String,
+    /// A hash over the folder's entries (name, size, modification time): unchanged means the
+    /// quick scan may skip it.
+    pub content_hash: Option<String>,
+    pub scanned_at: Option<NaiveDateTime>,
+}

@@ -6,6 +6,7 @@ mod job;
 mod library;
 mod playlist;
 mod quality;
+mod secret;
 
 pub use catalog::*;
 pub use download::*;
@@ -13,3 +14,4 @@ pub use job::*;
 pub use library::*;
 pub use playlist::*;
 pub use quality::*;
+pub use secret::*;

@@ -2,15 +2,15 @@
 
 use super::prelude::*;
 use chrono::NaiveDateTime;
-use soulspot_domain::ports::LibraryFileRepository;
+use soulspot_domain::ports::{LibraryFileRepository, LibraryFolderRepository};
 use soulspot_domain::{
-    AudioProperties, LibraryFile, LibraryFileId, LibraryFolderId, NewLibraryFile, Page,
-    PageRequest, RepositoryError, TrackId,
+    AudioProperties, LibraryFile, LibraryFileId, LibraryFolder, LibraryFolderId, NewLibraryFile,
+    Page, PageRequest, RepositoryError, TrackId,
 };
 
 use super::catalog::WRITE_CHUNK;
 use super::rows::{duration_from_column, duration_to_column, now};
-use super::schema::library_files;
+use super::schema::{library_files, library_folders};
 use super::{Database, id_page, read, write};
 
 #[derive(Queryable, Selectable)]
@@ -200,5 +200,76 @@ impl LibraryFileRepository for Database {
             page,
             |item| item.id
         ))
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = library_folders)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct LibraryFolderRow {
+    id: i64,
+    path: String,
+    content_hash: Option<String>,
+    scanned_at: Option<NaiveDateTime>,
+}
+
+impl LibraryFolderRow {
+    fn into_domain(self) -> LibraryFolder {
+        LibraryFolder {
+            id: LibraryFolderId(self.id),
+            path: self.path,
+            content_hash: self.content_hash,
+            scanned_at: self.scanned_at,
+        }
+    }
+}
+
+impl LibraryFolderRepository for Database {
+    async fn upsert_folder(
+        &self,
+        path: &str,
+        content_hash: Option<&str>,
+        scanned_at: NaiveDateTime,
+    ) -> Result<LibraryFolder, RepositoryError> {
+        let path = path.to_owned();
+        let content_hash = content_hash.map(str::to_owned);
+        let row: LibraryFolderRow = write!(self, |conn| {
+            let changed: Option<LibraryFolderRow> = run!(
+                diesel::update(library_folders::table.filter(library_folders::path.eq(&path)))
+                    .set((
+                        library_folders::content_hash.eq(&content_hash),
+                        library_folders::scanned_at.eq(scanned_at),
+                    ))
+                    .returning(LibraryFolderRow::as_returning())
+                    .get_result(conn)
+            )
+            .optional()?;
+            match changed {
+                Some(row) => Ok(row),
+                None => run!(
+                    diesel::insert_into(library_folders::table)
+                        .values((
+                            library_folders::path.eq(&path),
+                            library_folders::content_hash.eq(&content_hash),
+                            library_folders::scanned_at.eq(scanned_at),
+                        ))
+                        .returning(LibraryFolderRow::as_returning())
+                        .get_result(conn)
+                ),
+            }
+        })?;
+        Ok(row.into_domain())
+    }
+
+    async fn folder_by_path(&self, path: &str) -> Result<Option<LibraryFolder>, RepositoryError> {
+        let path = path.to_owned();
+        let row: Option<LibraryFolderRow> = read!(self, |conn| run!(
+            library_folders::table
+                .filter(library_folders::path.eq(path))
+                .select(LibraryFolderRow::as_select())
+                .first(conn)
+        )
+        .optional())?;
+        Ok(row.map(LibraryFolderRow::into_domain))
     }
 }

@@ -15,6 +15,8 @@ pub(crate) mod prelude {
     };
 }
 
+mod blocklist;
+mod candidates;
 mod catalog;
 mod catalog_upsert;
 mod downloads;
@@ -28,6 +30,7 @@ mod quality;
 mod rows;
 pub mod schema;
 mod search;
+mod secrets;
 mod settings;
 
 pub use error::{ConnectError, DbError, MigrationError};

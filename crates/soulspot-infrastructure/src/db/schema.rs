@@ -232,9 +232,10 @@ diesel::table! {
     oauth_tokens (id) {
         id -> BigInt,
         provider -> Text,
-        nonce -> Binary,
-        access_token_ciphertext -> Binary,
-        refresh_token_ciphertext -> Nullable<Binary>,
+        access_nonce -> Binary,
+        access_ciphertext -> Binary,
+        refresh_nonce -> Nullable<Binary>,
+        refresh_ciphertext -> Nullable<Binary>,
         expires_at -> Nullable<Timestamp>,
         scopes -> Text,
         updated_at -> Timestamp,

@@ -35,6 +35,7 @@ mod connect;
 mod misc;
 mod plans;
 mod playlists;
+mod records;
 mod sqlite_concurrency;
 
 contract_tests! {
@@ -54,4 +55,8 @@ contract_tests! {
     library_files_upsert_by_path => crate::misc::library_files_upsert_by_path;
     migrations_are_current_and_idempotent => crate::misc::migrations_are_current_and_idempotent;
     query_plans_use_indexes => crate::plans::query_plans_use_indexes;
+    download_candidates => crate::records::download_candidates;
+    blocklist => crate::records::blocklist;
+    library_folders => crate::records::library_folders;
+    sealed_secrets => crate::records::sealed_secrets;
 }
