@@ -314,3 +314,27 @@ fn serves_on_postgres_after_migrating_it() {
         "no SQLite file on PostgreSQL"
     );
 }
+
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes_and_json_is_one_object_per_line() {
+    let directory = tempfile::tempdir().unwrap();
+    let (ok, _, stderr) = run_to_end(directory.path(), &["migrate"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "ANSI escapes in a non-terminal log:\n{stderr:?}"
+    );
+
+    let output = command(directory.path())
+        .env("SOULSPOT_LOG__FORMAT", "json")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for line in stderr.lines() {
+        let event: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+        assert!(event["message"].is_string(), "{line}");
+    }
+    assert!(stderr.contains("up to date"), "{stderr}");
+}
