@@ -78,16 +78,25 @@ pub(super) async fn run_pending(database: &Database) -> Result<Vec<String>, Migr
                 let path = path.to_string_lossy().into_owned();
                 let mut connection =
                     SqliteConnection::establish(&path).map_err(|error| error.to_string())?;
-                // The writer lock of an immediate transaction serialises concurrent migrators.
+                // One exclusive transaction around the whole run: a second process migrating the
+                // same file waits (busy_timeout) and then finds nothing left to apply, instead of
+                // both reading "pending" and the second failing half-way. diesel's harness runs
+                // each migration in a savepoint inside it.
                 diesel::connection::SimpleConnection::batch_execute(
                     &mut connection,
                     "PRAGMA busy_timeout = 30000;",
                 )
                 .map_err(|error| error.to_string())?;
                 let applied = connection
-                    .run_pending_migrations(SQLITE_MIGRATIONS)
-                    .map_err(|error| error.to_string())?;
-                Ok(applied.iter().map(ToString::to_string).collect())
+                    .exclusive_transaction(|connection| {
+                        connection
+                            .run_pending_migrations(SQLITE_MIGRATIONS)
+                            .map(|versions| {
+                                versions.iter().map(ToString::to_string).collect::<Vec<_>>()
+                            })
+                    })
+                    .map_err(|error: Box<dyn std::error::Error + Send + Sync>| error.to_string())?;
+                Ok(applied)
             }
             DatabaseUrl::Postgres(url) => {
                 let mut connection = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)

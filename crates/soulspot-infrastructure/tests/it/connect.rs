@@ -89,3 +89,23 @@ async fn concurrent_postgres_migrations_serialise() {
     );
     assert!(first.pending_migrations().await.unwrap().is_empty());
 }
+
+/// The same on SQLite: two handles migrating one fresh file at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_sqlite_migrations_serialise() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = DatabaseUrl::Sqlite(directory.path().join("fresh.db"));
+    let first = Database::connect(&url, &quick()).await.unwrap();
+    let second = Database::connect(&url, &quick()).await.unwrap();
+    let (a, b) = tokio::join!(
+        first.run_pending_migrations(),
+        second.run_pending_migrations()
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        a.len() + b.len(),
+        1,
+        "exactly one of them applied the migration: {a:?} {b:?}"
+    );
+    assert!(second.pending_migrations().await.unwrap().is_empty());
+}
