@@ -32,6 +32,25 @@ pub(crate) fn has_library_file() -> diesel::expression::SqlLiteral<Bool> {
 
 pub(crate) type TrackWithAlbumRow = (TrackRow, Option<AlbumRow>, bool);
 
+/// Loads the credits `(track_id, position, artist)` of the tracks `$track_ids` selects (an id list
+/// or a sub-query), inside a `read!`/`write!` body. The one shape every details read uses.
+macro_rules! load_credits {
+    ($conn:ident, $track_ids:expr) => {
+        run!(
+            track_artists::table
+                .inner_join(artists::table)
+                .filter(track_artists::track_id.eq_any($track_ids))
+                .select((
+                    track_artists::track_id,
+                    track_artists::position,
+                    ArtistRow::as_select()
+                ))
+                .load::<(i64, i32, ArtistRow)>($conn)
+        )
+    };
+}
+pub(crate) use load_credits;
+
 /// Builds track details from one joined read of tracks and albums and one read of credits
 /// `(track_id, position, artist)`, in any order.
 pub(crate) fn assemble_details(
@@ -149,17 +168,7 @@ impl CatalogRepository for Database {
                     .load(conn)
             )?;
             let ids: Vec<i64> = rows.iter().map(|(track, _, _)| track.id).collect();
-            let credits: Vec<(i64, i32, ArtistRow)> = run!(
-                track_artists::table
-                    .inner_join(artists::table)
-                    .filter(track_artists::track_id.eq_any(ids))
-                    .select((
-                        track_artists::track_id,
-                        track_artists::position,
-                        ArtistRow::as_select()
-                    ))
-                    .load(conn)
-            )?;
+            let credits: Vec<(i64, i32, ArtistRow)> = load_credits!(conn, ids)?;
             assemble_details(rows, credits)
         })?;
         Ok(Page::from_overfetched(details, page.limit(), |details| {
@@ -243,17 +252,7 @@ impl Database {
                         ))
                         .load::<TrackWithAlbumRow>(conn)
                 )?);
-                credits.extend(run!(
-                    track_artists::table
-                        .inner_join(artists::table)
-                        .filter(track_artists::track_id.eq_any(chunk))
-                        .select((
-                            track_artists::track_id,
-                            track_artists::position,
-                            ArtistRow::as_select()
-                        ))
-                        .load::<(i64, i32, ArtistRow)>(conn)
-                )?);
+                credits.extend(load_credits!(conn, chunk)?);
             }
             assemble_details(rows, credits)
         })?;

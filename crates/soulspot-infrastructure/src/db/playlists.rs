@@ -11,7 +11,7 @@ use soulspot_domain::{
     SpotifyId, TrackId,
 };
 
-use super::catalog::{WRITE_CHUNK, assemble_details, has_library_file};
+use super::catalog::{WRITE_CHUNK, assemble_details, has_library_file, load_credits};
 use super::rows::{AlbumRow, ArtistRow, TrackRow, now, parse_optional};
 use super::schema::{albums, artists, playlist_entries, playlists, track_artists, tracks};
 use super::{Database, read, write};
@@ -111,17 +111,7 @@ impl Database {
                 .filter(playlist_entries::playlist_id.eq(playlist_id))
                 .filter(playlist_entries::position.between(first, last))
                 .select(playlist_entries::track_id);
-            let credits: Vec<(i64, i32, ArtistRow)> = run!(
-                track_artists::table
-                    .inner_join(artists::table)
-                    .filter(track_artists::track_id.eq_any(page_tracks))
-                    .select((
-                        track_artists::track_id,
-                        track_artists::position,
-                        ArtistRow::as_select()
-                    ))
-                    .load(conn)
-            )?;
+            let credits: Vec<(i64, i32, ArtistRow)> = load_credits!(conn, page_tracks)?;
             let positions: Vec<(i32, Option<NaiveDateTime>)> =
                 rows.iter().map(|row| row.0).collect();
             let details = assemble_details(
