@@ -11,10 +11,10 @@ use chrono::NaiveDateTime;
 use crate::{
     Album, AlbumId, Artist, ArtistId, BlockRule, BlocklistEntry, BlocklistEntryId, CatalogBatch,
     CatalogBatchIds, Download, DownloadCandidate, DownloadEvent, DownloadId, Isrc, Job, JobId,
-    LibraryFile, LibraryFileId, LibraryFolder, NewDownloadCandidate, NewJob, NewLibraryFile,
-    NewPlaylist, Page, PageRequest, Playlist, PlaylistEntryDetails, PlaylistId, QualityProfile,
-    QualityProfileId, QualityRules, RepositoryError, SealedSecret, SpotifyId, StoredOAuthToken,
-    StoredSecret, Track, TrackDetails, TrackId, TrackSearchHit,
+    LibraryFile, LibraryFileId, LibraryFolder, LibraryStats, NewDownloadCandidate, NewJob,
+    NewLibraryFile, NewPlaylist, Page, PageRequest, Playlist, PlaylistEntryDetails, PlaylistId,
+    QualityProfile, QualityProfileId, QualityRules, RepositoryError, SealedSecret, SpotifyId,
+    StoredOAuthToken, StoredSecret, Track, TrackDetails, TrackFilter, TrackId, TrackSearchHit,
 };
 
 type Result<T> = std::result::Result<T, RepositoryError>;
@@ -42,11 +42,43 @@ pub trait CatalogRepository: Send + Sync {
         id: &SpotifyId,
     ) -> impl Future<Output = Result<Option<Track>>> + Send;
 
-    /// Tracks in id order, with details, in a constant number of statements per page.
+    /// Tracks matching `filter`, in id order, with details, in a constant number of statements per
+    /// page (at most three) whatever the page size.
     fn list_tracks(
         &self,
+        filter: TrackFilter,
         page: PageRequest<TrackId>,
     ) -> impl Future<Output = Result<Page<TrackDetails, TrackId>>> + Send;
+
+    /// Details of the given tracks in the given order; ids that do not exist are skipped. A
+    /// constant number of statements per 10,000 ids.
+    fn tracks_details(
+        &self,
+        ids: Vec<TrackId>,
+    ) -> impl Future<Output = Result<Vec<TrackDetails>>> + Send;
+
+    /// The tracks of an album by disc, track number and id, with details (empty for an unknown
+    /// album: callers check the album first).
+    fn album_tracks(&self, id: AlbumId) -> impl Future<Output = Result<Vec<TrackDetails>>> + Send;
+
+    /// The albums an artist is the album artist of, or has a credited track on, by year (unknown
+    /// last), title and id.
+    fn albums_of_artist(&self, id: ArtistId) -> impl Future<Output = Result<Vec<Album>>> + Send;
+
+    /// Full-text search over artist names, best first, under the same rules as `search_tracks`.
+    fn search_artists(
+        &self,
+        query: &str,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Artist>>> + Send;
+
+    /// Full-text search over album titles and album artist names, best first, under the same rules
+    /// as `search_tracks`.
+    fn search_albums(
+        &self,
+        query: &str,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Album>>> + Send;
 
     /// Full-text search over track title, artist names and album title. `query` is plain user
     /// text: adapters must never pass it to the search engine's query syntax unescaped. Words are
@@ -126,6 +158,14 @@ pub trait LibraryFileRepository: Send + Sync {
         &self,
         page: PageRequest<LibraryFileId>,
     ) -> impl Future<Output = Result<Page<LibraryFile, LibraryFileId>>> + Send;
+
+    /// Every file linked to a track (present, missing or broken), by id.
+    fn files_of_track(&self, id: TrackId) -> impl Future<Output = Result<Vec<LibraryFile>>> + Send;
+}
+
+/// Figures about the whole library, each one aggregate query.
+pub trait StatsRepository: Send + Sync {
+    fn library_stats(&self) -> impl Future<Output = Result<LibraryStats>> + Send;
 }
 
 /// Downloads of wanted tracks.
@@ -294,6 +334,28 @@ pub trait JobRepository: Send + Sync {
         &self,
         page: PageRequest<JobId>,
     ) -> impl Future<Output = Result<Page<Job, JobId>>> + Send;
+}
+
+/// Why a sealed secret could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretCipherError {
+    #[error("the secret cannot be decrypted: the key file changed or the stored value was altered")]
+    Undecryptable,
+}
+
+/// Seals and opens secrets with an authenticated cipher. `context` (e.g. the secret's key) is bound
+/// to the ciphertext as associated data, so a sealed value copied to another key does not open.
+/// Synchronous: sealing a few hundred bytes is a pure computation.
+pub trait SecretCipher: Send + Sync {
+    /// Seals `plaintext` with a fresh random nonce.
+    fn seal(&self, context: &str, plaintext: &[u8]) -> SealedSecret;
+
+    /// `Undecryptable` when the key, the context or any stored byte differs from sealing time.
+    fn open(
+        &self,
+        context: &str,
+        sealed: &SealedSecret,
+    ) -> std::result::Result<Vec<u8>, SecretCipherError>;
 }
 
 /// What a readiness probe learns about the database.

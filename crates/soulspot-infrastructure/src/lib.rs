@@ -1,9 +1,11 @@
 //! SoulSpot's adapters. `db` implements the domain's repository ports on SQLite and PostgreSQL
-//! with one codebase.
+//! with one codebase; `secrets` holds the key files and the cipher that seals stored secrets.
 //!
 //! Architecture invariant: nothing outside this crate (and the composition root that builds it)
 //! sees diesel, a connection or SQL.
 
 pub mod db;
+pub mod secrets;
 
 pub use db::{Backend, Database, DatabaseUrl, PoolSettings, StatementCounter};
+pub use secrets::{ApiKey, KeyFileError, SecretKey, XChaChaCipher};

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail, ensure};
 use soulspot_domain::ports::{CatalogRepository as _, PlaylistRepository as _};
 use soulspot_domain::{
-    CatalogBatch, NewPlaylist, PageRequest, PlaylistId, RepositoryError, TrackId,
+    CatalogBatch, NewPlaylist, PageRequest, PlaylistId, RepositoryError, TrackFilter, TrackId,
 };
 use soulspot_infrastructure::Database;
 use soulspot_testkit::catalog::{catalog_batch, spotify_id};
@@ -126,7 +126,10 @@ pub async fn measure(
         .get(keyset_after_index)
         .context("the catalogue is empty")?;
     let deep_page = database
-        .list_tracks(PageRequest::after(keyset_after, PAGE_SIZE))
+        .list_tracks(
+            TrackFilter::default(),
+            PageRequest::after(keyset_after, PAGE_SIZE),
+        )
         .await
         .context("list_tracks")?;
     ensure!(
@@ -135,7 +138,10 @@ pub async fn measure(
         deep_page.items.len()
     );
     let keyset_page = sample(database, plan.iterations, || {
-        database.list_tracks(PageRequest::after(keyset_after, PAGE_SIZE))
+        database.list_tracks(
+            TrackFilter::default(),
+            PageRequest::after(keyset_after, PAGE_SIZE),
+        )
     })
     .await
     .context("list_tracks")?;

@@ -56,6 +56,17 @@ pub struct TrackDetails {
     pub has_library_file: bool,
 }
 
+/// Which tracks a list returns: every set field narrows the list; an empty filter returns all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrackFilter {
+    pub album_id: Option<AlbumId>,
+    /// Tracks crediting this artist (in any position).
+    pub artist_id: Option<ArtistId>,
+    /// `Some(true)`: only tracks with a present library file; `Some(false)`: only those without.
+    pub has_library_file: Option<bool>,
+    pub isrc: Option<Isrc>,
+}
+
 /// An artist to insert or update. Rows with a `spotify_id` are matched on it, then rows with an
 /// `mbid` on that; rows with neither are always inserted.
 #[derive(Debug, Clone, PartialEq, Eq)]

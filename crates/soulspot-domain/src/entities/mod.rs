@@ -7,6 +7,7 @@ mod library;
 mod playlist;
 mod quality;
 mod secret;
+mod stats;
 
 pub use catalog::*;
 pub use download::*;
@@ -15,3 +16,4 @@ pub use library::*;
 pub use playlist::*;
 pub use quality::*;
 pub use secret::*;
+pub use stats::*;

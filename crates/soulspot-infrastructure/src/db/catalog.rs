@@ -1,15 +1,18 @@
-//! The catalogue repository: batched upserts of artists, albums and tracks, and track reads that
-//! take a constant number of statements whatever the number of rows.
+//! The catalogue repository: batched upserts of artists, albums and tracks, and reads (filtered
+//! track pages, an album's tracks, an artist's albums) that take a constant number of statements
+//! whatever the number of rows.
 
 use std::collections::HashMap;
 
 use super::prelude::*;
 use diesel::dsl::sql;
+use diesel::expression::SqlLiteral;
 use diesel::sql_types::Bool;
+use diesel::{CombineDsl, NullableExpressionMethods};
 use soulspot_domain::ports::CatalogRepository;
 use soulspot_domain::{
     Album, AlbumId, Artist, ArtistId, CatalogBatch, CatalogBatchIds, Isrc, Page, PageRequest,
-    RepositoryError, SpotifyId, Track, TrackDetails, TrackId, TrackSearchHit,
+    RepositoryError, SpotifyId, Track, TrackDetails, TrackFilter, TrackId, TrackSearchHit,
 };
 
 use super::rows::{AlbumRow, ArtistRow, TrackRow};
@@ -23,7 +26,7 @@ pub(crate) const WRITE_CHUNK: usize = 1_000;
 pub(crate) const ID_CHUNK: usize = 10_000;
 
 /// Whether a present (not missing, not broken) file is linked to the track of the current row.
-pub(crate) fn has_library_file() -> diesel::expression::SqlLiteral<Bool> {
+pub(crate) fn has_library_file() -> SqlLiteral<Bool> {
     sql::<Bool>(
         "EXISTS (SELECT 1 FROM library_files lf WHERE lf.track_id = tracks.id \
          AND lf.missing_since IS NULL AND lf.broken_reason IS NULL)",
@@ -149,24 +152,50 @@ impl CatalogRepository for Database {
 
     async fn list_tracks(
         &self,
+        filter: TrackFilter,
         page: PageRequest<TrackId>,
     ) -> Result<Page<TrackDetails, TrackId>, RepositoryError> {
         let after = page.after.map_or(0, |id| id.0);
         let limit = i64::from(page.limit()) + 1;
         let details = read!(self, |conn| {
-            let rows: Vec<TrackWithAlbumRow> = run!(
-                tracks::table
-                    .left_join(albums::table)
-                    .filter(tracks::id.gt(after))
-                    .order(tracks::id.asc())
-                    .limit(limit)
-                    .select((
-                        TrackRow::as_select(),
-                        Option::<AlbumRow>::as_select(),
-                        has_library_file()
-                    ))
-                    .load(conn)
-            )?;
+            let mut query = tracks::table
+                .left_join(albums::table)
+                .filter(tracks::id.gt(after))
+                .order(tracks::id.asc())
+                .limit(limit)
+                .select((
+                    TrackRow::as_select(),
+                    Option::<AlbumRow>::as_select(),
+                    has_library_file(),
+                ))
+                .into_boxed();
+            if let Some(album_id) = filter.album_id {
+                query = query.filter(tracks::album_id.eq(album_id.0));
+            }
+            if let Some(artist_id) = filter.artist_id {
+                // "Some credit of this track names the artist", as `IN` rather than a correlated
+                // `EXISTS`: SQLite then walks the artist's credits in track order from the page's
+                // start (the artist index holds the track id), instead of testing every track of
+                // the catalogue until a page is full, which for a rare artist is all of them.
+                query = query.filter(
+                    tracks::id.eq_any(
+                        track_artists::table
+                            .filter(track_artists::artist_id.eq(artist_id.0))
+                            .filter(track_artists::track_id.gt(after))
+                            .select(track_artists::track_id),
+                    ),
+                );
+            }
+            match filter.has_library_file {
+                Some(true) => query = query.filter(has_library_file()),
+                Some(false) => query = query.filter(diesel::dsl::not(has_library_file())),
+                None => {}
+            }
+            if let Some(isrc) = &filter.isrc {
+                query = query.filter(tracks::isrc.eq(isrc.as_str().to_owned()));
+            }
+            let rows: Vec<TrackWithAlbumRow> = run!(query.load(conn))?;
+            // At most one page of ids (≤ 501), far below SQLite's bound-variable limit.
             let ids: Vec<i64> = rows.iter().map(|(track, _, _)| track.id).collect();
             let credits: Vec<(i64, i32, ArtistRow)> = load_credits!(conn, ids)?;
             assemble_details(rows, credits)
@@ -174,6 +203,99 @@ impl CatalogRepository for Database {
         Ok(Page::from_overfetched(details, page.limit(), |details| {
             details.track.id
         }))
+    }
+
+    async fn tracks_details(
+        &self,
+        ids: Vec<TrackId>,
+    ) -> Result<Vec<TrackDetails>, RepositoryError> {
+        self.details_by_ids(ids.into_iter().map(|id| id.0).collect())
+            .await
+    }
+
+    async fn album_tracks(&self, id: AlbumId) -> Result<Vec<TrackDetails>, RepositoryError> {
+        let album_id = id.0;
+        let details = read!(self, |conn| {
+            // NULLS LAST spelled portably: `x IS NULL` sorts false (0) before true (1) on both
+            // backends, whereas a bare ASC puts NULLs first on SQLite and last on PostgreSQL.
+            let rows: Vec<TrackWithAlbumRow> = run!(
+                tracks::table
+                    .left_join(albums::table)
+                    .filter(tracks::album_id.eq(album_id))
+                    .order((
+                        tracks::disc_number.is_null().asc(),
+                        tracks::disc_number.asc(),
+                        tracks::track_number.is_null().asc(),
+                        tracks::track_number.asc(),
+                        tracks::id.asc(),
+                    ))
+                    .select((
+                        TrackRow::as_select(),
+                        Option::<AlbumRow>::as_select(),
+                        has_library_file()
+                    ))
+                    .load(conn)
+            )?;
+            if rows.is_empty() {
+                return Ok(Vec::new());
+            }
+            // The album's credits through a sub-query, so no id list grows with the album.
+            let album_tracks = tracks::table
+                .filter(tracks::album_id.eq(album_id))
+                .select(tracks::id);
+            let credits: Vec<(i64, i32, ArtistRow)> = load_credits!(conn, album_tracks)?;
+            assemble_details(rows, credits)
+        })?;
+        Ok(details)
+    }
+
+    async fn albums_of_artist(&self, id: ArtistId) -> Result<Vec<Album>, RepositoryError> {
+        let artist_id = id.0;
+        let albums = read!(self, |conn| {
+            // `id IN (album artist's UNION ALL credited on)` rather than `album_artist_id = ? OR
+            // id IN (…)`: PostgreSQL cannot use an index for that OR and scans every album.
+            // The inner albums need an alias: diesel would otherwise take them for the outer row.
+            let inner = diesel::alias!(albums as album_artist_albums);
+            let as_album_artist = inner
+                .filter(inner.field(albums::album_artist_id).eq(artist_id))
+                .select(inner.field(albums::id).nullable());
+            let credited_on = track_artists::table
+                .inner_join(tracks::table)
+                .filter(track_artists::artist_id.eq(artist_id))
+                .select(tracks::album_id);
+            let rows: Vec<AlbumRow> = run!(
+                albums::table
+                    .filter(
+                        albums::id
+                            .nullable()
+                            .eq_any(as_album_artist.union_all(credited_on))
+                    )
+                    .order((
+                        albums::year.is_null().asc(),
+                        albums::year.asc(),
+                        albums::title.asc(),
+                        albums::id.asc(),
+                    ))
+                    .select(AlbumRow::as_select())
+                    .load(conn)
+            )?;
+            rows.into_iter()
+                .map(AlbumRow::into_domain)
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        Ok(albums)
+    }
+
+    async fn search_artists(
+        &self,
+        query: &str,
+        limit: u32,
+    ) -> Result<Vec<Artist>, RepositoryError> {
+        search::search_artists(self, query, limit).await
+    }
+
+    async fn search_albums(&self, query: &str, limit: u32) -> Result<Vec<Album>, RepositoryError> {
+        search::search_albums(self, query, limit).await
     }
 
     async fn search_tracks(

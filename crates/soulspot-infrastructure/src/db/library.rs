@@ -201,6 +201,23 @@ impl LibraryFileRepository for Database {
             |item| item.id
         ))
     }
+
+    async fn files_of_track(&self, id: TrackId) -> Result<Vec<LibraryFile>, RepositoryError> {
+        let track_id = id.0;
+        let files = read!(self, |conn| {
+            let rows: Vec<LibraryFileRow> = run!(
+                library_files::table
+                    .filter(library_files::track_id.eq(track_id))
+                    .order(library_files::id.asc())
+                    .select(LibraryFileRow::as_select())
+                    .load(conn)
+            )?;
+            rows.into_iter()
+                .map(LibraryFileRow::into_domain)
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        Ok(files)
+    }
 }
 
 #[derive(Queryable, Selectable)]

@@ -32,6 +32,7 @@ pub mod schema;
 mod search;
 mod secrets;
 mod settings;
+mod stats;
 
 pub use error::{ConnectError, DbError, MigrationError};
 pub use migrations::MIGRATION_LOCK_KEY;

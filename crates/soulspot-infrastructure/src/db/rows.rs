@@ -4,6 +4,7 @@
 
 use super::prelude::*;
 use chrono::NaiveDateTime;
+use diesel::QueryableByName;
 use soulspot_domain::{
     Album, AlbumId, Artist, ArtistId, Isrc, Mbid, SpotifyId, Track, TrackDuration, TrackId,
 };
@@ -39,7 +40,8 @@ pub(crate) fn duration_to_column(value: Option<TrackDuration>) -> Option<i32> {
     value.map(|duration| i32::try_from(duration.as_millis()).unwrap_or(i32::MAX))
 }
 
-#[derive(Queryable, Selectable, Debug, Clone)]
+/// Also `QueryableByName`, for the full-text search's raw SQL (which names the same columns).
+#[derive(Queryable, Selectable, QueryableByName, Debug, Clone)]
 #[diesel(table_name = artists)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub(crate) struct ArtistRow {
@@ -62,7 +64,8 @@ impl ArtistRow {
     }
 }
 
-#[derive(Queryable, Selectable, Debug, Clone)]
+/// Also `QueryableByName`, for the full-text search's raw SQL (which names the same columns).
+#[derive(Queryable, Selectable, QueryableByName, Debug, Clone)]
 #[diesel(table_name = albums)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub(crate) struct AlbumRow {

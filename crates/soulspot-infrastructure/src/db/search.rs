@@ -1,4 +1,6 @@
-//! Full-text search over tracks: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL.
+//! Full-text search over tracks, artists and albums: FTS5 on SQLite, GIN-indexed tsvectors on
+//! PostgreSQL. Each search is one statement; artists and albums come back as whole rows, best
+//! first.
 //!
 //! User text never reaches either engine's query syntax: it is cut into words of letters and
 //! digits, and only those words are placed, quoted, into a query we build. `NEAR`, `-`, `*`,
@@ -6,8 +8,9 @@
 
 use diesel::sql_types::{BigInt, Double, Text};
 use diesel::{QueryableByName, sql_query};
-use soulspot_domain::{RepositoryError, TrackId, TrackSearchHit};
+use soulspot_domain::{Album, Artist, RepositoryError, TrackId, TrackSearchHit};
 
+use super::rows::{AlbumRow, ArtistRow};
 use super::{Backend, Database, read};
 
 /// Words beyond this are ignored; a search box does not need more.
@@ -65,7 +68,7 @@ pub(crate) async fn search_tracks(
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    let limit = i64::from(limit.clamp(1, 500));
+    let limit = i64::from(limit.clamp(1, MAX_LIMIT));
     let (sql, expression) = match database.backend() {
         // `rank` is bm25 with the weights set in the migration (title 10, artists 5, album 2);
         // lower is better, so the score is its negation.
@@ -94,6 +97,105 @@ pub(crate) async fn search_tracks(
             score: row.score,
         })
         .collect())
+}
+
+/// The most results one search returns.
+const MAX_LIMIT: u32 = 500;
+
+/// The statement and its query expression for one search over `table`, returning `columns` of
+/// `target` (aliased `t`), best first. On SQLite `table` is an FTS5 table whose row id is
+/// `target.id`; on PostgreSQL it holds `key` (→ `target.id`) and a `document` tsvector. Only our
+/// quoted words reach either engine.
+fn entity_search(
+    backend: Backend,
+    words: &[String],
+    columns: &str,
+    target: &str,
+    (table, key): (&str, &str),
+) -> (String, String) {
+    match backend {
+        // The inner query lets FTS5 rank and cut the matches itself; SQLite does not flatten a
+        // LIMITed sub-query into the join, so only `limit` rows are looked up by id.
+        Backend::Sqlite => (
+            format!(
+                "SELECT {columns} FROM (SELECT rowid AS hit_id, rank AS hit_rank FROM \
+                 {table} WHERE {table} MATCH ? ORDER BY rank LIMIT ?) hit \
+                 JOIN {target} t ON t.id = hit.hit_id ORDER BY hit.hit_rank, t.id"
+            ),
+            fts5_expression(words),
+        ),
+        Backend::Postgres => (
+            format!(
+                "SELECT {columns} FROM {table} s JOIN {target} t ON t.id = s.{key}, \
+                 to_tsquery('simple', soulspot_fold($1)) q \
+                 WHERE s.document @@ q ORDER BY ts_rank(s.document, q) DESC, t.id LIMIT $2"
+            ),
+            tsquery_expression(words),
+        ),
+    }
+}
+
+pub(crate) async fn search_artists(
+    database: &Database,
+    query: &str,
+    limit: u32,
+) -> Result<Vec<Artist>, RepositoryError> {
+    let words = search_words(query);
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let limit = i64::from(limit.clamp(1, MAX_LIMIT));
+    let (sql, expression) = entity_search(
+        database.backend(),
+        &words,
+        "t.id, t.name, t.sort_name, t.spotify_id, t.mbid",
+        "artists",
+        ("artist_search", "artist_id"),
+    );
+    let artists = read!(database, |conn| {
+        let rows: Vec<ArtistRow> = run!(
+            sql_query(sql)
+                .bind::<Text, _>(expression)
+                .bind::<BigInt, _>(limit)
+                .load::<ArtistRow>(conn)
+        )?;
+        rows.into_iter()
+            .map(ArtistRow::into_domain)
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    Ok(artists)
+}
+
+pub(crate) async fn search_albums(
+    database: &Database,
+    query: &str,
+    limit: u32,
+) -> Result<Vec<Album>, RepositoryError> {
+    let words = search_words(query);
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let limit = i64::from(limit.clamp(1, MAX_LIMIT));
+    let (sql, expression) = entity_search(
+        database.backend(),
+        &words,
+        "t.id, t.title, t.album_artist_id, t.year, t.release_type, t.spotify_id, t.mbid, \
+         t.release_group_mbid, t.cover_path",
+        "albums",
+        ("album_search", "album_id"),
+    );
+    let albums = read!(database, |conn| {
+        let rows: Vec<AlbumRow> = run!(
+            sql_query(sql)
+                .bind::<Text, _>(expression)
+                .bind::<BigInt, _>(limit)
+                .load::<AlbumRow>(conn)
+        )?;
+        rows.into_iter()
+            .map(AlbumRow::into_domain)
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    Ok(albums)
 }
 
 #[cfg(test)]

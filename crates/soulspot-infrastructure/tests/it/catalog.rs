@@ -3,7 +3,7 @@
 use soulspot_domain::ports::CatalogRepository;
 use soulspot_domain::{
     CatalogBatch, Isrc, NewAlbum, NewArtist, NewTrack, PageRequest, RepositoryError, TrackDuration,
-    TrackId,
+    TrackFilter, TrackId,
 };
 use soulspot_infrastructure::Database;
 use soulspot_testkit::catalog::{catalog_batch, spotify_id};
@@ -147,7 +147,10 @@ pub async fn rejects_broken_batch(db: Database) {
         matches!(error, RepositoryError::InvalidData(_)),
         "{error:?}"
     );
-    let page = db.list_tracks(PageRequest::first(10)).await.unwrap();
+    let page = db
+        .list_tracks(TrackFilter::default(), PageRequest::first(10))
+        .await
+        .unwrap();
     assert!(
         page.items.is_empty(),
         "nothing of a rejected batch is written"
@@ -159,7 +162,10 @@ pub async fn keyset_pages_cover_everything(db: Database) {
     let mut seen = Vec::new();
     let mut request = PageRequest::first(20);
     loop {
-        let page = db.list_tracks(request).await.unwrap();
+        let page = db
+            .list_tracks(TrackFilter::default(), request)
+            .await
+            .unwrap();
         seen.extend(page.items.iter().map(|details| details.track.id));
         match page.next {
             Some(next) => request = PageRequest::after(next, 20),
@@ -251,7 +257,7 @@ pub async fn search_treats_operators_as_text(db: Database) {
     );
     assert_eq!(db.search_tracks("crazy\" love", 10).await.unwrap().len(), 1);
     assert_eq!(
-        db.list_tracks(PageRequest::first(10))
+        db.list_tracks(TrackFilter::default(), PageRequest::first(10))
             .await
             .unwrap()
             .items

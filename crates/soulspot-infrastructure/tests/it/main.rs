@@ -35,6 +35,7 @@ mod connect;
 mod misc;
 mod plans;
 mod playlists;
+mod reads;
 mod records;
 mod sqlite_concurrency;
 
@@ -59,4 +60,14 @@ contract_tests! {
     blocklist => crate::records::blocklist;
     library_folders => crate::records::library_folders;
     sealed_secrets => crate::records::sealed_secrets;
+    reads_list_tracks_filters => crate::reads::list_tracks_filters;
+    reads_tracks_details_keep_order => crate::reads::tracks_details_keep_order;
+    reads_album_tracks_order => crate::reads::album_tracks_in_disc_and_track_order;
+    reads_albums_of_artist => crate::reads::albums_of_artist_as_album_artist_or_credit;
+    reads_search_artists_and_albums => crate::reads::search_artists_and_albums;
+    reads_search_indexes_follow_renames => crate::reads::search_indexes_follow_renames;
+    reads_files_of_track => crate::reads::files_of_track;
+    reads_library_stats => crate::reads::library_stats;
+    reads_constant_statements => crate::reads::reads_take_constant_statements;
+    read_plans_use_indexes => crate::plans::read_plans_use_indexes;
 }

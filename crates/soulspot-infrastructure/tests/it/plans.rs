@@ -75,3 +75,77 @@ pub async fn query_plans_use_indexes(db: Database) {
         }
     }
 }
+
+/// The shapes of the browsing reads: each starts from an index on what it filters by, so its cost
+/// follows the rows it returns, not the size of the catalogue.
+pub async fn read_plans_use_indexes(db: Database) {
+    let backend = db.backend();
+    // list_tracks filtered by artist: the artist's credits from the page's start, in track order.
+    let by_artist = db
+        .query_plan(
+            "SELECT tracks.id FROM tracks WHERE tracks.id > 10 AND tracks.id IN \
+             (SELECT track_id FROM track_artists WHERE artist_id = 17 AND track_id > 10) \
+             ORDER BY tracks.id LIMIT 201",
+        )
+        .await
+        .unwrap();
+    assert_uses_index(backend, "tracks by artist", &by_artist, "track_artists");
+    if backend == Backend::Sqlite {
+        let text = by_artist.join("\n");
+        assert!(
+            !text.contains("SCAN tracks") && !text.contains("rowid>?"),
+            "tracks by artist must not walk the catalogue:\n{text}"
+        );
+    }
+
+    let album_tracks = db
+        .query_plan(
+            "SELECT id FROM tracks WHERE album_id = 17 ORDER BY disc_number IS NULL, \
+             disc_number, track_number IS NULL, track_number, id",
+        )
+        .await
+        .unwrap();
+    assert_uses_index(backend, "album tracks", &album_tracks, "tracks");
+
+    let albums_of_artist = db
+        .query_plan(
+            "SELECT id FROM albums WHERE albums.id IN (SELECT id FROM albums a \
+             WHERE a.album_artist_id = 17 UNION ALL SELECT tracks.album_id FROM track_artists \
+             JOIN tracks ON tracks.id = track_artists.track_id WHERE track_artists.artist_id = 17) \
+             ORDER BY year IS NULL, year, title, id",
+        )
+        .await
+        .unwrap();
+    assert_uses_index(backend, "albums of artist", &albums_of_artist, "albums");
+    assert_uses_index(
+        backend,
+        "albums of artist",
+        &albums_of_artist,
+        "track_artists",
+    );
+
+    for table in ["artist_search", "album_search"] {
+        let search = match backend {
+            Backend::Sqlite => {
+                db.query_plan(&format!(
+                    "SELECT rowid FROM {table} WHERE {table} MATCH '\"moon\"*'"
+                ))
+                .await
+            }
+            Backend::Postgres => {
+                db.query_plan(&format!(
+                    "SELECT document FROM {table} WHERE document @@ to_tsquery('simple', 'moon:*')"
+                ))
+                .await
+            }
+        }
+        .unwrap();
+        match backend {
+            Backend::Sqlite => assert!(
+                search.join("\n").contains("VIRTUAL TABLE INDEX"),
+                "{table}: {search:?}"
+            ),
+            Backend::Postgres => assert_uses_index(backend, table, &search, table),
+        }
+    }
+}

@@ -1,0 +1,12 @@
+DROP TRIGGER albums_album_search_update ON albums;
+DROP TRIGGER albums_album_search_insert ON albums;
+DROP TRIGGER artists_artist_search_update ON artists;
+DROP TRIGGER artists_artist_search_insert ON artists;
+DROP FUNCTION soulspot_album_search_updated();
+DROP FUNCTION soulspot_album_search_inserted();
+DROP FUNCTION soulspot_artist_search_updated();
+DROP FUNCTION soulspot_artist_search_inserted();
+DROP TABLE album_search;
+DROP TABLE artist_search;
+DROP FUNCTION soulspot_refresh_album_search(BIGINT[]);
+DROP FUNCTION soulspot_refresh_artist_search(BIGINT[]);
