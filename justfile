@@ -31,3 +31,11 @@ bench-db *args:
 # Format and lint.
 lint:
     cargo fmt --all && cargo clippy --workspace --all-targets -- -D warnings
+
+# Regenerate docs/openapi.json from the code.
+openapi:
+    cargo xtask openapi
+
+# HTTP API load benchmark (SQLite; PostgreSQL too with --postgres-url).
+bench-api *args:
+    cargo xtask bench api {{args}}

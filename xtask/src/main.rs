@@ -1,5 +1,6 @@
 //! SoulSpot's developer tasks, run as `cargo xtask <command>` (the alias lives in
 //! `.cargo/config.toml`): migrating a database, proving that dependencies point inwards, and
+//! writing the OpenAPI document, and
 //! benchmarking the database repositories.
 //!
 //! This is an edge of the system, so failures are `anyhow` errors: `main` prints the chain once as
@@ -12,6 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod bench;
 mod layers;
 mod migrate;
+mod openapi;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +38,11 @@ enum Command {
     /// Fails when an inner crate (domain, application) depends on a driver or framework, or an
     /// outer one (api, worker) on a database driver.
     CheckLayers,
+    /// Writes docs/openapi.json from the code (`--check`: fails when the file is stale).
+    Openapi {
+        #[arg(long)]
+        check: bool,
+    },
     /// Performance measurements.
     Bench {
         #[command(subcommand)]
@@ -51,6 +58,7 @@ async fn main() -> ExitCode {
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::CheckLayers => layers::run().await.map(|()| ExitCode::SUCCESS),
+        Command::Openapi { check } => openapi::run(check).map(|()| ExitCode::SUCCESS),
         Command::Bench { target } => bench::run(target).await,
     };
     match outcome {

@@ -4,6 +4,23 @@
 //! Architecture invariant: no database driver, web framework or HTTP client is reachable from
 //! here; `cargo xtask check-layers` proves it.
 
+pub mod credentials;
+pub mod error;
+pub mod library;
+pub mod playlists;
+pub mod quality;
 pub mod readiness;
+pub mod settings;
+pub mod store;
 
+pub use credentials::{CredentialProvider, CredentialService, CredentialStatus};
+pub use error::{Invalid, ServiceError, ServiceResult};
+pub use library::{
+    AlbumWithTracks, ArtistWithAlbums, LibraryService, SearchResults, TrackWithFiles,
+};
+pub use playlists::PlaylistService;
+pub use quality::QualityProfileService;
 pub use readiness::{DependencyCheck, Readiness, ReadinessService};
+pub use settings::Settings;
+pub use settings::SettingsService;
+pub use store::Store;

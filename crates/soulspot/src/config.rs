@@ -23,7 +23,28 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub log: LogConfig,
+    pub auth: AuthConfig,
+    pub metrics: MetricsConfig,
 }
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// The API key clients must send. Empty: a random key is generated on first start into
+    /// `<data_dir>/api_key` (mode 0600) and read from there afterwards.
+    pub api_key: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Whether `/metrics` needs the API key like `/api` routes (open by default, for scrapers on
+    /// a trusted network).
+    pub require_api_key: bool,
+}
+
+/// The shortest configured API key accepted.
+pub const MIN_API_KEY_CHARS: usize = 16;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +55,13 @@ pub struct ServerConfig {
     pub workers: usize,
     /// Seconds in-flight requests get to finish on shutdown.
     pub shutdown_grace_secs: u64,
+    /// Origins (`https://host:port`) whose browser pages may call the API. Empty: none.
+    pub cors_origins: Vec<String>,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Responses smaller than this are sent uncompressed (compressing them costs more than it
+    /// saves).
+    pub compression_min_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -80,6 +108,9 @@ impl Default for Config {
                 bind: SocketAddr::from(([127, 0, 0, 1], 8765)),
                 workers: 0,
                 shutdown_grace_secs: 10,
+                cors_origins: Vec::new(),
+                max_body_bytes: 1024 * 1024,
+                compression_min_bytes: 1024,
             },
             database: DatabaseConfig {
                 url: String::new(),
@@ -95,6 +126,12 @@ impl Default for Config {
             log: LogConfig {
                 format: LogFormat::Text,
                 filter: "info".into(),
+            },
+            auth: AuthConfig {
+                api_key: String::new(),
+            },
+            metrics: MetricsConfig {
+                require_api_key: false,
             },
         }
     }
@@ -170,6 +207,27 @@ impl Config {
             "log.filter cannot be empty"
         );
         self.database_url()?;
+        let key = &self.auth.api_key;
+        anyhow::ensure!(
+            key.is_empty()
+                || (key.len() >= MIN_API_KEY_CHARS && key.bytes().all(|b| b.is_ascii_graphic())),
+            "auth.api_key must be empty (generate one) or at least {MIN_API_KEY_CHARS} visible ASCII characters"
+        );
+        anyhow::ensure!(
+            self.server.max_body_bytes >= 1024,
+            "server.max_body_bytes must be at least 1024"
+        );
+        for origin in &self.server.cors_origins {
+            let parsed = url::Url::parse(origin)
+                .with_context(|| format!("server.cors_origins: {origin:?} is not an origin"))?;
+            anyhow::ensure!(
+                matches!(parsed.scheme(), "http" | "https")
+                    && parsed.path() == "/"
+                    && !origin.ends_with('/')
+                    && parsed.query().is_none(),
+                "server.cors_origins: {origin:?} must be scheme://host[:port], without a path"
+            );
+        }
         Ok(())
     }
 
@@ -199,6 +257,9 @@ impl Config {
         let mut shown = self.clone();
         if !shown.database.url.trim().is_empty() {
             shown.database.url = self.database_url()?.redacted();
+        }
+        if !shown.auth.api_key.is_empty() {
+            shown.auth.api_key = "REDACTED".into();
         }
         Ok(toml::to_string_pretty(&shown)?)
     }
@@ -309,9 +370,35 @@ mod tests {
         );
         let mut config = Config::default();
         config.database.url = "postgres://user:hunter2@db.local/soulspot".into();
+        config.auth.api_key = "correct-horse-battery-staple".into();
         let shown = config.to_redacted_toml().unwrap();
         assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("battery"), "{shown}");
         assert!(shown.contains("REDACTED"));
+    }
+
+    #[test]
+    fn short_api_keys_and_origins_with_paths_are_refused() {
+        for (name, value) in [
+            ("SOULSPOT_AUTH__API_KEY", "short"),
+            (
+                "SOULSPOT_SERVER__CORS_ORIGINS",
+                "[\"https://example.org/app\"]",
+            ),
+        ] {
+            let error = Config::load(None, env(&[(name, value)]), &FlagOverrides::default());
+            assert!(error.is_err(), "{name}={value} was accepted");
+        }
+        let config = Config::load(
+            None,
+            env(&[(
+                "SOULSPOT_SERVER__CORS_ORIGINS",
+                "[\"http://localhost:3000\"]",
+            )]),
+            &FlagOverrides::default(),
+        )
+        .unwrap();
+        assert_eq!(config.server.cors_origins, ["http://localhost:3000"]);
     }
 
     #[test]

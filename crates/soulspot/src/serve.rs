@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use soulspot_application::ReadinessService;
+use soulspot_infrastructure::secrets::{ApiKey, SecretKey, XChaChaCipher};
 use soulspot_infrastructure::{Database, DatabaseUrl};
 
 use crate::config::Config;
@@ -75,6 +75,7 @@ pub async fn serve(config: &Config, policy: MigrationPolicy) -> anyhow::Result<(
             );
         }
     }
+    let (api_key, cipher) = load_keys(config)?;
     let shutdown = shutdown_signal()?;
     let listener = std::net::TcpListener::bind(config.server.bind)
         .with_context(|| format!("cannot listen on {}", config.server.bind))?;
@@ -82,9 +83,29 @@ pub async fn serve(config: &Config, policy: MigrationPolicy) -> anyhow::Result<(
     let address = listener.local_addr()?;
     tracing::info!(%address, "SoulSpot is listening on http://{address}");
 
-    let state = soulspot_api::ApiState {
-        readiness: ReadinessService::new(database.clone()),
-    };
+    let pool = database.clone();
+    let metrics = soulspot_api::MetricsEndpoint::install()
+        .context("cannot set up metrics")?
+        .with_collector(move || {
+            let status = pool.pool_status();
+            metrics::gauge!("db_pool_connections_max").set(status.max_size as f64);
+            metrics::gauge!("db_pool_connections_open").set(status.size as f64);
+            metrics::gauge!("db_pool_connections_idle").set(status.available as f64);
+            metrics::gauge!("db_pool_waiting_requests").set(status.waiting as f64);
+        });
+    spawn_metrics_upkeep(metrics.clone());
+    let state = soulspot_api::ApiState::new(
+        database,
+        cipher,
+        metrics,
+        soulspot_api::ApiSettings {
+            api_key,
+            cors_origins: config.server.cors_origins.clone(),
+            max_body_bytes: config.server.max_body_bytes,
+            compression_min_bytes: config.server.compression_min_bytes,
+            metrics_require_key: config.metrics.require_api_key,
+        },
+    );
     let workers = match config.server.workers {
         0 => std::thread::available_parallelism().map_or(1, usize::from),
         workers => workers,
@@ -101,6 +122,51 @@ pub async fn serve(config: &Config, policy: MigrationPolicy) -> anyhow::Result<(
     tracing::info!("SoulSpot stopped");
     Ok(())
 }
+
+/// The API key (configured, or generated on first start into the data directory) and the cipher
+/// sealing stored secrets (its key file is generated on first start). Both files are created
+/// with mode 0600; their paths are logged, their contents never.
+fn load_keys(config: &Config) -> anyhow::Result<(soulspot_api::ApiKey, XChaChaCipher)> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })?;
+    let secret_key_path = config.data_dir.join(SECRET_KEY_FILE);
+    let secret_key = SecretKey::load_or_create(&secret_key_path)?;
+    let cipher = XChaChaCipher::new(&secret_key);
+    let api_key = if config.auth.api_key.is_empty() {
+        let path = config.data_dir.join(API_KEY_FILE);
+        let (key, created) = ApiKey::load_or_create(&path)?;
+        if created {
+            tracing::info!(path = %path.display(), "generated an API key; clients send it as `X-Api-Key` (read it from this file)");
+        } else {
+            tracing::info!(path = %path.display(), "API key read from its file");
+        }
+        key
+    } else {
+        tracing::info!("using the API key from the configuration");
+        config.auth.api_key.clone()
+    };
+    Ok((soulspot_api::ApiKey::new(api_key), cipher))
+}
+
+/// Histogram samples accumulate between scrapes; folding them in every few seconds keeps memory
+/// flat when nothing scrapes.
+fn spawn_metrics_upkeep(metrics: soulspot_api::MetricsEndpoint) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            interval.tick().await;
+            metrics.run_upkeep();
+        }
+    });
+}
+
+/// File names inside the data directory.
+pub const API_KEY_FILE: &str = "api_key";
+pub const SECRET_KEY_FILE: &str = "secret.key";
 
 /// Registers for SIGINT (Ctrl-C) and SIGTERM at once, before the server announces itself, and
 /// returns a future that completes on either. (Registering lazily would leave a window in which a

@@ -1,73 +1,157 @@
-//! The API mounted over fake ports: routes answer with the right status and shape.
+//! The API over a real database (SQLite; PostgreSQL too where `TEST_POSTGRES_URL` is set), driven
+//! through the whole actix application: middleware, extractors, handlers, services, repositories.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use actix_web::{App, test, web};
-use soulspot_api::{ApiState, configure};
-use soulspot_application::ReadinessService;
-use soulspot_domain::RepositoryError;
-use soulspot_domain::ports::{DatabaseProbe, DatabaseStatus};
+mod contract;
+mod fuzz;
+mod resources;
+mod statements;
 
-/// A database probe whose answer each test chooses.
-struct FakeDatabase(Result<Vec<String>, &'static str>);
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header::HeaderMap;
+use actix_web::test;
+use soulspot_api::{ApiKey, ApiSettings, ApiState};
+use soulspot_domain::ports::{CatalogRepository, LibraryFileRepository, PlaylistRepository};
+use soulspot_domain::{AudioProperties, NewLibraryFile, NewPlaylist, PlaylistId, TrackId};
+use soulspot_infrastructure::Database;
+use soulspot_infrastructure::secrets::{SecretKey, XChaChaCipher};
+use soulspot_testkit::catalog::{catalog_batch, spotify_id};
 
-impl DatabaseProbe for FakeDatabase {
-    async fn database_status(&self) -> Result<DatabaseStatus, RepositoryError> {
-        match &self.0 {
-            Ok(pending) => Ok(DatabaseStatus {
-                backend: "fake",
-                pending_migrations: pending.clone(),
-            }),
-            Err(reason) => Err(RepositoryError::Unavailable((*reason).into())),
-        }
+pub const KEY: &str = "test-key-0123456789abcdef";
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// The application's state over `database`, with a fresh secret key in `keys`.
+pub fn state(database: &Database, keys: &tempfile::TempDir) -> ApiState<Database, XChaChaCipher> {
+    let secret_key = SecretKey::load_or_create(&keys.path().join("secret.key")).unwrap();
+    ApiState::new(
+        database.clone(),
+        XChaChaCipher::new(&secret_key),
+        soulspot_api::MetricsEndpoint::install().unwrap(),
+        ApiSettings {
+            api_key: ApiKey::new(KEY.into()),
+            cors_origins: Vec::new(),
+            max_body_bytes: MAX_BODY,
+            compression_min_bytes: 1024,
+            metrics_require_key: false,
+        },
+    )
+}
+
+/// Builds the full application (every middleware) as a service tests can call.
+#[macro_export]
+macro_rules! app {
+    ($database:expr, $keys:expr) => {
+        actix_web::test::init_service(soulspot_api::app($crate::state($database, $keys))).await
+    };
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|error| {
+            panic!(
+                "not JSON ({error}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("")
     }
 }
 
-async fn get(database: FakeDatabase, path: &str) -> (u16, serde_json::Value) {
-    let state = web::Data::new(ApiState {
-        readiness: ReadinessService::new(database),
-    });
-    let app = test::init_service(App::new().configure(configure(state))).await;
-    let response = test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
+pub async fn call<S, R, B>(app: &S, request: R) -> Reply
+where
+    S: Service<R, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let response = test::call_service(app, request).await;
     let status = response.status().as_u16();
-    let body: serde_json::Value = test::read_body_json(response).await;
-    (status, body)
+    let headers = response.headers().clone();
+    let body = test::read_body(response).await.to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
-#[actix_web::test]
-async fn live_is_always_ok() {
-    let (status, body) = get(FakeDatabase(Err("down")), "/health/live").await;
-    assert_eq!(status, 200);
-    assert_eq!(body["status"], "ok");
+/// A GET with the right key.
+pub fn get(path: &str) -> test::TestRequest {
+    test::TestRequest::get()
+        .uri(path)
+        .insert_header(("x-api-key", KEY))
 }
 
-#[actix_web::test]
-async fn ready_reports_each_dependency() {
-    let (status, body) = get(FakeDatabase(Ok(vec![])), "/health/ready").await;
-    assert_eq!(status, 200);
-    assert_eq!(body["status"], "ready");
-    assert_eq!(body["checks"][0]["name"], "database");
+/// What the tests seed: `tracks` tracks (albums of 12), a playlist of the first `entries` of them,
+/// and a present library file for every third track.
+pub struct Seeded {
+    pub tracks: Vec<TrackId>,
+    pub playlist: PlaylistId,
+}
 
-    let (status, body) = get(
-        FakeDatabase(Ok(vec!["20261128000001_initial".into()])),
-        "/health/ready",
-    )
-    .await;
-    assert_eq!(status, 503);
-    assert_eq!(body["status"], "not_ready");
-    assert!(
-        body["checks"][0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("20261128000001_initial")
-    );
-
-    let (status, body) = get(FakeDatabase(Err("connection refused")), "/health/ready").await;
-    assert_eq!(status, 503);
-    assert!(
-        body["checks"][0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("unreachable")
-    );
+pub async fn seed(database: &Database, tracks: u64, entries: usize) -> Seeded {
+    let ids = database
+        .upsert_catalog(catalog_batch(7, 0, tracks))
+        .await
+        .unwrap();
+    let playlist = database
+        .upsert_playlist(NewPlaylist {
+            name: "Seeded".into(),
+            description: Some("test playlist".into()),
+            spotify_id: Some(spotify_id(4, 1)),
+            snapshot_id: Some("snap".into()),
+            owner: Some("me".into()),
+            is_liked_songs: false,
+            sync_enabled: true,
+        })
+        .await
+        .unwrap();
+    database
+        .replace_entries(
+            playlist.id,
+            ids.tracks
+                .iter()
+                .take(entries)
+                .map(|id| (*id, None))
+                .collect(),
+        )
+        .await
+        .unwrap();
+    let files = ids
+        .tracks
+        .iter()
+        .step_by(3)
+        .map(|id| NewLibraryFile {
+            path: format!("/music/{}.flac", id.0),
+            folder_id: None,
+            size_bytes: 20_000_000,
+            modified_at: None,
+            audio: AudioProperties {
+                format: Some("flac".into()),
+                ..AudioProperties::default()
+            },
+            track_id: Some(*id),
+            tags_json: None,
+            broken_reason: None,
+        })
+        .collect();
+    database.upsert_files(files).await.unwrap();
+    Seeded {
+        tracks: ids.tracks,
+        playlist: playlist.id,
+    }
 }

@@ -338,3 +338,130 @@ fn logs_to_a_pipe_carry_no_colour_codes_and_json_is_one_object_per_line() {
     }
     assert!(stderr.contains("up to date"), "{stderr}");
 }
+
+/// One request over a fresh connection: `(status, head, body)`.
+fn request(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, Vec<u8>) {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(5)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .unwrap();
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, head, response[split + 4..].to_vec())
+}
+
+#[test]
+fn first_start_makes_private_keys_seals_credentials_and_serves_docs_from_the_binary() {
+    use std::os::unix::fs::PermissionsExt;
+    let directory = tempfile::tempdir().unwrap();
+    let mut server = start(directory.path(), &[]);
+    let data = directory.path().join("data");
+    for file in ["api_key", "secret.key"] {
+        let mode = std::fs::metadata(data.join(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file} has mode {:o}", mode & 0o777);
+    }
+    let key = std::fs::read_to_string(data.join("api_key")).unwrap();
+    let key = key.trim_end();
+    assert!(key.len() >= 32);
+
+    let marker = "plaintext-slskd-key-7f3a9c";
+    let (status, _, body) = request(
+        server.address,
+        "PUT",
+        "/api/v1/credentials/slskd",
+        &[("X-Api-Key", key), ("Content-Type", "application/json")],
+        &format!("{{\"secret\":\"{marker}\"}}"),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert!(!String::from_utf8_lossy(&body).contains(marker));
+    let (status, _, _) = request(server.address, "GET", "/api/v1/credentials", &[], "");
+    assert_eq!(status, 401);
+    let (status, _, _) = request(
+        server.address,
+        "GET",
+        "/api/v1/credentials",
+        &[("Authorization", &format!("Bearer {key}"))],
+        "",
+    );
+    assert_eq!(status, 200);
+
+    // Swagger UI: the page and every asset it names come from the binary, nothing from elsewhere.
+    let (status, _, page) = request(server.address, "GET", "/docs/", &[], "");
+    assert_eq!(status, 200);
+    let page = String::from_utf8(page).unwrap();
+    let assets: Vec<&str> = page
+        .split(['"', '\''])
+        .filter(|part| part.ends_with(".js") || part.ends_with(".css"))
+        .collect();
+    assert!(assets.len() >= 2, "{page}");
+    for asset in assets {
+        assert!(!asset.contains("//"), "external asset {asset}");
+        let path = format!("/docs/{}", asset.trim_start_matches("./"));
+        let (status, _, body) = request(server.address, "GET", &path, &[], "");
+        assert_eq!(status, 200, "{path}");
+        assert!(!body.is_empty(), "{path}");
+    }
+    let (status, _, document) = request(server.address, "GET", "/api/openapi.json", &[], "");
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&document).contains("\"openapi\":\"3.1"));
+
+    assert!(terminate(&mut server).success());
+    let log = drain(&server.log).join("\n");
+    assert!(
+        log.contains("api_key"),
+        "the key's location is logged: {log}"
+    );
+    assert!(!log.contains(key), "the key itself is never logged");
+    assert!(!log.contains(marker), "secrets are never logged");
+
+    // Neither the database nor its write-ahead log holds the plaintext.
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !bytes
+                .windows(marker.len())
+                .any(|window| window == marker.as_bytes()),
+            "{} holds the plaintext secret",
+            path.display()
+        );
+    }
+
+    // A restart reads the same key rather than making a new one.
+    let mut server = start(directory.path(), &[]);
+    let (status, _, body) = request(
+        server.address,
+        "GET",
+        "/api/v1/credentials/slskd",
+        &[("X-Api-Key", key)],
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains("\"set\":true"));
+    assert!(terminate(&mut server).success());
+}
