@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use soulspot_domain::page::MAX_PAGE_SIZE;
-use soulspot_domain::{Page, PageRequest};
+use soulspot_domain::{ListOrder, OrderedKey, Page, PageRequest};
 use utoipa::ToSchema;
 
 use crate::problem::ApiError;
@@ -32,8 +32,24 @@ pub trait CursorKey: Sized {
     fn read(text: &str) -> Option<Self>;
 }
 
+/// An id type that names its list.
+pub trait IdKey: Sized {
+    const LIST: &'static str;
+    fn from_raw(raw: i64) -> Self;
+    fn raw(&self) -> i64;
+}
+
 macro_rules! id_cursor {
     ($($id:ty => $list:literal),* $(,)?) => {$(
+        impl IdKey for $id {
+            const LIST: &'static str = $list;
+            fn from_raw(raw: i64) -> Self {
+                Self(raw)
+            }
+            fn raw(&self) -> i64 {
+                self.0
+            }
+        }
         impl CursorKey for $id {
             const LIST: &'static str = $list;
             fn write(&self) -> String {
@@ -44,6 +60,55 @@ macro_rules! id_cursor {
             }
         }
     )*};
+}
+
+/// The key of a row in an ordered list, with the order it belongs to, so a cursor of one order
+/// is refused by another: `<order>:<id>[:<normalised name>]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ordered<Id> {
+    pub order: ListOrder,
+    pub key: OrderedKey<Id>,
+}
+
+fn order_tag(order: ListOrder) -> &'static str {
+    match order {
+        ListOrder::Added => "a",
+        ListOrder::AddedDescending => "d",
+        ListOrder::Name => "n",
+    }
+}
+
+impl<Id: IdKey> CursorKey for Ordered<Id> {
+    const LIST: &'static str = Id::LIST;
+    fn write(&self) -> String {
+        let id = self.key.id.raw();
+        match (&self.key.name, self.order) {
+            (Some(name), ListOrder::Name) => format!("n:{id}:{name}"),
+            (_, order) => format!("{}:{id}", order_tag(order)),
+        }
+    }
+    fn read(text: &str) -> Option<Self> {
+        let mut parts = text.splitn(3, ':');
+        let order = match parts.next()? {
+            "a" => ListOrder::Added,
+            "d" => ListOrder::AddedDescending,
+            "n" => ListOrder::Name,
+            _ => return None,
+        };
+        let id = parts.next()?.parse::<i64>().ok().filter(|id| *id >= 0)?;
+        let name = parts.next().map(str::to_owned);
+        // A name belongs to a name-order cursor, and a name-order cursor has one.
+        if name.is_some() != (order == ListOrder::Name) {
+            return None;
+        }
+        Some(Self {
+            order,
+            key: OrderedKey {
+                id: Id::from_raw(id),
+                name,
+            },
+        })
+    }
 }
 
 id_cursor!(
@@ -75,8 +140,8 @@ pub fn decode<K: CursorKey>(cursor: &str) -> Result<K, ApiError> {
             "the cursor is not one this list handed out; start again without a cursor",
         )
     };
-    // A cursor is short; a long one is forged.
-    if cursor.len() > 100 {
+    // A cursor holds an id and at most a normalised title; anything longer is forged.
+    if cursor.len() > 4096 {
         return Err(invalid());
     }
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
@@ -116,6 +181,38 @@ impl PageQuery {
             Some(cursor) => PageRequest::after(decode::<K>(cursor)?, limit),
         })
     }
+
+    /// The page request of a list read in `order`; a cursor handed out for another order is
+    /// refused.
+    pub fn ordered_request<Id: IdKey>(
+        &self,
+        order: ListOrder,
+    ) -> Result<PageRequest<OrderedKey<Id>>, ApiError> {
+        let request = self.request::<Ordered<Id>>()?;
+        let limit = request.limit();
+        Ok(match request.after {
+            None => PageRequest::first(limit),
+            Some(start) if start.order == order => PageRequest::after(start.key, limit),
+            Some(_) => {
+                return Err(ApiError::bad_request(
+                    "invalid-cursor",
+                    "the cursor belongs to another sort order; start again without a cursor",
+                ));
+            }
+        })
+    }
+}
+
+/// Converts a domain page read in `order`, encoding its cursor.
+pub fn paged_ordered<T, Id: IdKey, U>(
+    page: Page<T, OrderedKey<Id>>,
+    order: ListOrder,
+    convert: impl FnMut(T) -> U,
+) -> Paged<U> {
+    Paged {
+        next_cursor: page.next.map(|key| encode(&Ordered { order, key })),
+        items: page.items.into_iter().map(convert).collect(),
+    }
 }
 
 /// Converts a domain page, encoding its cursor.
@@ -136,8 +233,44 @@ mod tests {
         let cursor = encode(&TrackId(42));
         assert_eq!(decode::<TrackId>(&cursor).ok(), Some(TrackId(42)));
         assert!(decode::<AlbumId>(&cursor).is_err());
-        for forged in ["", "!!", "dHJhY2tzOi0x", "dHJhY2tzOng", &"A".repeat(500)] {
+        for forged in ["", "!!", "dHJhY2tzOi0x", "dHJhY2tzOng", &"A".repeat(5000)] {
             assert!(decode::<TrackId>(forged).is_err(), "{forged}");
+        }
+    }
+
+    #[test]
+    fn ordered_cursors_carry_their_order_and_name() {
+        let by_name = Ordered {
+            order: ListOrder::Name,
+            key: OrderedKey {
+                id: TrackId(7),
+                name: Some("a:b c".into()),
+            },
+        };
+        assert_eq!(
+            decode::<Ordered<TrackId>>(&encode(&by_name)).ok(),
+            Some(by_name)
+        );
+        let newest = Ordered {
+            order: ListOrder::AddedDescending,
+            key: OrderedKey::id(TrackId(9)),
+        };
+        assert_eq!(
+            decode::<Ordered<TrackId>>(&encode(&newest)).ok(),
+            Some(newest)
+        );
+        let query = PageQuery {
+            limit: None,
+            cursor: Some(encode(&Ordered {
+                order: ListOrder::Added,
+                key: OrderedKey::id(TrackId(3)),
+            })),
+        };
+        assert!(query.ordered_request::<TrackId>(ListOrder::Added).is_ok());
+        assert!(query.ordered_request::<TrackId>(ListOrder::Name).is_err());
+        // A name-order cursor without a name, or an id-order one with a name, is forged.
+        for forged in ["tracks:n:3", "tracks:a:3:x"] {
+            assert!(decode::<Ordered<TrackId>>(&URL_SAFE_NO_PAD.encode(forged)).is_err());
         }
     }
 }

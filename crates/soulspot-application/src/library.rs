@@ -3,8 +3,8 @@
 
 use soulspot_domain::ports::{CatalogRepository, LibraryFileRepository, StatsRepository};
 use soulspot_domain::{
-    Album, AlbumId, Artist, ArtistId, LibraryFile, LibraryStats, Page, PageRequest, TrackDetails,
-    TrackFilter, TrackId,
+    Album, AlbumId, Artist, ArtistId, LibraryFile, LibraryStats, ListOrder, OrderedKey, Page,
+    PageRequest, TrackDetails, TrackFilter, TrackId,
 };
 
 use crate::error::{Invalid, ServiceResult};
@@ -60,9 +60,10 @@ where
 
     pub async fn artists(
         &self,
-        page: PageRequest<ArtistId>,
-    ) -> ServiceResult<Page<Artist, ArtistId>> {
-        Ok(self.store.list_artists(page).await?)
+        order: ListOrder,
+        page: PageRequest<OrderedKey<ArtistId>>,
+    ) -> ServiceResult<Page<Artist, OrderedKey<ArtistId>>> {
+        Ok(self.store.list_artists(order, page).await?)
     }
 
     /// Two statements: the artist, then their albums.
@@ -72,8 +73,12 @@ where
         Ok(ArtistWithAlbums { artist, albums })
     }
 
-    pub async fn albums(&self, page: PageRequest<AlbumId>) -> ServiceResult<Page<Album, AlbumId>> {
-        Ok(self.store.list_albums(page).await?)
+    pub async fn albums(
+        &self,
+        order: ListOrder,
+        page: PageRequest<OrderedKey<AlbumId>>,
+    ) -> ServiceResult<Page<Album, OrderedKey<AlbumId>>> {
+        Ok(self.store.list_albums(order, page).await?)
     }
 
     /// The album, its album artist and its tracks: at most four statements.
@@ -94,9 +99,10 @@ where
     pub async fn tracks(
         &self,
         filter: TrackFilter,
-        page: PageRequest<TrackId>,
-    ) -> ServiceResult<Page<TrackDetails, TrackId>> {
-        Ok(self.store.list_tracks(filter, page).await?)
+        order: ListOrder,
+        page: PageRequest<OrderedKey<TrackId>>,
+    ) -> ServiceResult<Page<TrackDetails, OrderedKey<TrackId>>> {
+        Ok(self.store.list_tracks(filter, order, page).await?)
     }
 
     pub async fn track(&self, id: TrackId) -> ServiceResult<TrackWithFiles> {

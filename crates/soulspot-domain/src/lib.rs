@@ -15,5 +15,5 @@ pub mod values;
 pub use entities::*;
 pub use error::RepositoryError;
 pub use ids::*;
-pub use page::{Page, PageRequest};
+pub use page::{ListOrder, OrderedKey, Page, PageRequest};
 pub use values::*;

@@ -36,6 +36,35 @@ impl<K> PageRequest<K> {
     }
 }
 
+/// The order a catalogue list is read in. Every order ends with the id, so no two rows tie and
+/// the keyset of the last row seen says exactly where the next page starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum ListOrder {
+    /// The order rows were added (by id, ascending).
+    #[default]
+    Added,
+    /// Newest first (by id, descending).
+    AddedDescending,
+    /// By the normalised name or title (case and accents folded, as the matching keys are), then
+    /// by id: the A–Z order of a browsing view.
+    Name,
+}
+
+/// The key of a row in a [`ListOrder`]: its id, plus its normalised name when the order is by
+/// name (adapters fill it from the stored matching key).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OrderedKey<Id> {
+    pub id: Id,
+    pub name: Option<String>,
+}
+
+impl<Id> OrderedKey<Id> {
+    /// The key of a row in an order by id.
+    pub fn id(id: Id) -> Self {
+        Self { id, name: None }
+    }
+}
+
 /// One page of a list and the key to ask for the next one (`None` on the last page).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T, K> {

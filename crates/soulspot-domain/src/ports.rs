@@ -11,10 +11,11 @@ use chrono::NaiveDateTime;
 use crate::{
     Album, AlbumId, Artist, ArtistId, BlockRule, BlocklistEntry, BlocklistEntryId, CatalogBatch,
     CatalogBatchIds, Download, DownloadCandidate, DownloadEvent, DownloadId, Isrc, Job, JobId,
-    LibraryFile, LibraryFileId, LibraryFolder, LibraryStats, NewDownloadCandidate, NewJob,
-    NewLibraryFile, NewPlaylist, Page, PageRequest, Playlist, PlaylistEntryDetails, PlaylistId,
-    QualityProfile, QualityProfileId, QualityRules, RepositoryError, SealedSecret, SpotifyId,
-    StoredOAuthToken, StoredSecret, Track, TrackDetails, TrackFilter, TrackId, TrackSearchHit,
+    LibraryFile, LibraryFileId, LibraryFolder, LibraryStats, ListOrder, NewDownloadCandidate,
+    NewJob, NewLibraryFile, NewPlaylist, OrderedKey, Page, PageRequest, Playlist,
+    PlaylistEntryDetails, PlaylistId, QualityProfile, QualityProfileId, QualityRules,
+    RepositoryError, SealedSecret, SpotifyId, StoredOAuthToken, StoredSecret, Track, TrackDetails,
+    TrackFilter, TrackId, TrackSearchHit,
 };
 
 type Result<T> = std::result::Result<T, RepositoryError>;
@@ -42,13 +43,14 @@ pub trait CatalogRepository: Send + Sync {
         id: &SpotifyId,
     ) -> impl Future<Output = Result<Option<Track>>> + Send;
 
-    /// Tracks matching `filter`, in id order, with details, in a constant number of statements per
-    /// page (at most three) whatever the page size.
+    /// Tracks matching `filter`, in `order` (by name: the normalised title), with details, in a
+    /// constant number of statements per page (at most three) whatever the page size.
     fn list_tracks(
         &self,
         filter: TrackFilter,
-        page: PageRequest<TrackId>,
-    ) -> impl Future<Output = Result<Page<TrackDetails, TrackId>>> + Send;
+        order: ListOrder,
+        page: PageRequest<OrderedKey<TrackId>>,
+    ) -> impl Future<Output = Result<Page<TrackDetails, OrderedKey<TrackId>>>> + Send;
 
     /// Details of the given tracks in the given order; ids that do not exist are skipped. A
     /// constant number of statements per 10,000 ids.
@@ -91,17 +93,21 @@ pub trait CatalogRepository: Send + Sync {
 
     fn artist(&self, id: ArtistId) -> impl Future<Output = Result<Artist>> + Send;
 
+    /// Artists in `order` (by name: the normalised name), one statement per page.
     fn list_artists(
         &self,
-        page: PageRequest<ArtistId>,
-    ) -> impl Future<Output = Result<Page<Artist, ArtistId>>> + Send;
+        order: ListOrder,
+        page: PageRequest<OrderedKey<ArtistId>>,
+    ) -> impl Future<Output = Result<Page<Artist, OrderedKey<ArtistId>>>> + Send;
 
     fn album(&self, id: AlbumId) -> impl Future<Output = Result<Album>> + Send;
 
+    /// Albums in `order` (by name: the normalised title), one statement per page.
     fn list_albums(
         &self,
-        page: PageRequest<AlbumId>,
-    ) -> impl Future<Output = Result<Page<Album, AlbumId>>> + Send;
+        order: ListOrder,
+        page: PageRequest<OrderedKey<AlbumId>>,
+    ) -> impl Future<Output = Result<Page<Album, OrderedKey<AlbumId>>>> + Send;
 }
 
 /// Playlists and their ordered entries.

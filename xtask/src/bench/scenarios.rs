@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail, ensure};
 use soulspot_domain::ports::{CatalogRepository as _, PlaylistRepository as _};
 use soulspot_domain::{
-    CatalogBatch, NewPlaylist, PageRequest, PlaylistId, RepositoryError, TrackFilter, TrackId,
+    CatalogBatch, ListOrder, NewPlaylist, OrderedKey, PageRequest, PlaylistId, RepositoryError,
+    TrackFilter, TrackId,
 };
 use soulspot_infrastructure::Database;
 use soulspot_testkit::catalog::{catalog_batch, spotify_id};
@@ -128,7 +129,8 @@ pub async fn measure(
     let deep_page = database
         .list_tracks(
             TrackFilter::default(),
-            PageRequest::after(keyset_after, PAGE_SIZE),
+            ListOrder::Added,
+            PageRequest::after(OrderedKey::id(keyset_after), PAGE_SIZE),
         )
         .await
         .context("list_tracks")?;
@@ -140,7 +142,8 @@ pub async fn measure(
     let keyset_page = sample(database, plan.iterations, || {
         database.list_tracks(
             TrackFilter::default(),
-            PageRequest::after(keyset_after, PAGE_SIZE),
+            ListOrder::Added,
+            PageRequest::after(OrderedKey::id(keyset_after), PAGE_SIZE),
         )
     })
     .await

@@ -3,9 +3,9 @@
 use actix_web::web::{Data, Json, Path, Query};
 use serde::Deserialize;
 use soulspot_application::{LibraryService, Store};
-use soulspot_domain::{AlbumId, ArtistId, Isrc, TrackFilter, TrackId};
+use soulspot_domain::{AlbumId, ArtistId, Isrc, ListOrder, TrackFilter, TrackId};
 
-use crate::cursor::{PageQuery, Paged, paged};
+use crate::cursor::{PageQuery, Paged, paged_ordered};
 use crate::dto::{
     AlbumDetailDto, AlbumDto, ArtistDetailDto, ArtistDto, SearchResultsDto, StatsDto,
     TrackDetailDto, TrackDto,
@@ -14,15 +14,94 @@ use crate::problem::{ApiError, Problem};
 
 type Library<S> = Data<LibraryService<S>>;
 
-#[utoipa::path(get, path = "/api/v1/artists", tag = "library", params(PageQuery),
+/// The orders of the artist list: `added` (default, oldest first), `-added` (newest first),
+/// `name` (A–Z, case and accents folded).
+#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+pub(crate) enum ArtistSort {
+    #[default]
+    #[serde(rename = "added")]
+    Added,
+    #[serde(rename = "-added")]
+    Newest,
+    #[serde(rename = "name")]
+    Name,
+}
+
+/// The orders of the album and track lists: `added` (default, oldest first), `-added` (newest
+/// first), `title` (A–Z, case and accents folded).
+#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+pub(crate) enum TitleSort {
+    #[default]
+    #[serde(rename = "added")]
+    Added,
+    #[serde(rename = "-added")]
+    Newest,
+    #[serde(rename = "title")]
+    Title,
+}
+
+impl From<ArtistSort> for ListOrder {
+    fn from(sort: ArtistSort) -> Self {
+        match sort {
+            ArtistSort::Added => Self::Added,
+            ArtistSort::Newest => Self::AddedDescending,
+            ArtistSort::Name => Self::Name,
+        }
+    }
+}
+
+impl From<TitleSort> for ListOrder {
+    fn from(sort: TitleSort) -> Self {
+        match sort {
+            TitleSort::Added => Self::Added,
+            TitleSort::Newest => Self::AddedDescending,
+            TitleSort::Title => Self::Name,
+        }
+    }
+}
+
+/// Paging and order of the artist list; any other parameter is refused.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ArtistListQuery {
+    /// Rows per page, 1–500 (larger values are capped); 50 when absent.
+    limit: Option<u32>,
+    /// The `next_cursor` of the previous page (valid only with the same `sort`).
+    cursor: Option<String>,
+    #[param(inline)]
+    sort: Option<ArtistSort>,
+}
+
+/// Paging and order of the album list; any other parameter is refused.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AlbumListQuery {
+    /// Rows per page, 1–500 (larger values are capped); 50 when absent.
+    limit: Option<u32>,
+    /// The `next_cursor` of the previous page (valid only with the same `sort`).
+    cursor: Option<String>,
+    #[param(inline)]
+    sort: Option<TitleSort>,
+}
+
+fn page_query(limit: Option<u32>, cursor: Option<String>) -> PageQuery {
+    PageQuery { limit, cursor }
+}
+
+#[utoipa::path(get, path = "/api/v1/artists", tag = "library", params(ArtistListQuery),
     responses((status = 200, body = Paged<ArtistDto>),
         (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn list_artists<S: Store>(
     library: Library<S>,
-    query: Query<PageQuery>,
+    query: Query<ArtistListQuery>,
 ) -> Result<Json<Paged<ArtistDto>>, ApiError> {
-    let page = library.artists(query.request()?).await?;
-    Ok(Json(paged(page, ArtistDto::from)))
+    let query = query.into_inner();
+    let order = ListOrder::from(query.sort.unwrap_or_default());
+    let request = page_query(query.limit, query.cursor).ordered_request(order)?;
+    let page = library.artists(order, request).await?;
+    Ok(Json(paged_ordered(page, order, ArtistDto::from)))
 }
 
 #[utoipa::path(get, path = "/api/v1/artists/{id}", tag = "library",
@@ -36,15 +115,18 @@ pub(crate) async fn get_artist<S: Store>(
     Ok(Json(library.artist(ArtistId(*id)).await?.into()))
 }
 
-#[utoipa::path(get, path = "/api/v1/albums", tag = "library", params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/albums", tag = "library", params(AlbumListQuery),
     responses((status = 200, body = Paged<AlbumDto>),
         (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn list_albums<S: Store>(
     library: Library<S>,
-    query: Query<PageQuery>,
+    query: Query<AlbumListQuery>,
 ) -> Result<Json<Paged<AlbumDto>>, ApiError> {
-    let page = library.albums(query.request()?).await?;
-    Ok(Json(paged(page, AlbumDto::from)))
+    let query = query.into_inner();
+    let order = ListOrder::from(query.sort.unwrap_or_default());
+    let request = page_query(query.limit, query.cursor).ordered_request(order)?;
+    let page = library.albums(order, request).await?;
+    Ok(Json(paged_ordered(page, order, AlbumDto::from)))
 }
 
 #[utoipa::path(get, path = "/api/v1/albums/{id}", tag = "library",
@@ -65,8 +147,10 @@ pub(crate) async fn get_album<S: Store>(
 pub(crate) struct TrackListQuery {
     /// Rows per page, 1–500 (larger values are capped); 50 when absent.
     limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (valid only with the same `sort`).
     cursor: Option<String>,
+    #[param(inline)]
+    sort: Option<TitleSort>,
     /// Only tracks of this album.
     album_id: Option<i64>,
     /// Only tracks crediting this artist.
@@ -97,13 +181,10 @@ pub(crate) async fn list_tracks<S: Store>(
         has_library_file: query.has_file,
         isrc,
     };
-    let page = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    }
-    .request()?;
-    let page = library.tracks(filter, page).await?;
-    Ok(Json(paged(page, TrackDto::from)))
+    let order = ListOrder::from(query.sort.unwrap_or_default());
+    let request = page_query(query.limit, query.cursor).ordered_request(order)?;
+    let page = library.tracks(filter, order, request).await?;
+    Ok(Json(paged_ordered(page, order, TrackDto::from)))
 }
 
 #[utoipa::path(get, path = "/api/v1/tracks/{id}", tag = "library",

@@ -34,6 +34,21 @@ fn cases(seeded: &crate::Seeded, album: i64, artist: i64) -> Vec<(String, String
             1,
         ),
         (
+            "/api/v1/tracks?limit=5&sort=title".into(),
+            "/api/v1/tracks?limit=500&sort=title".into(),
+            2,
+        ),
+        (
+            "/api/v1/artists?limit=5&sort=name".into(),
+            "/api/v1/artists?limit=500&sort=name".into(),
+            1,
+        ),
+        (
+            "/api/v1/albums?limit=5&sort=-added".into(),
+            "/api/v1/albums?limit=500&sort=-added".into(),
+            1,
+        ),
+        (
             "/api/v1/albums?limit=5".into(),
             "/api/v1/albums?limit=500".into(),
             1,

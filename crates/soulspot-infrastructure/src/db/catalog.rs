@@ -11,13 +11,14 @@ use diesel::sql_types::Bool;
 use diesel::{CombineDsl, NullableExpressionMethods};
 use soulspot_domain::ports::CatalogRepository;
 use soulspot_domain::{
-    Album, AlbumId, Artist, ArtistId, CatalogBatch, CatalogBatchIds, Isrc, Page, PageRequest,
-    RepositoryError, SpotifyId, Track, TrackDetails, TrackFilter, TrackId, TrackSearchHit,
+    Album, AlbumId, Artist, ArtistId, CatalogBatch, CatalogBatchIds, Isrc, ListOrder, OrderedKey,
+    Page, PageRequest, RepositoryError, SpotifyId, Track, TrackDetails, TrackFilter, TrackId,
+    TrackSearchHit,
 };
 
 use super::rows::{AlbumRow, ArtistRow, TrackRow};
 use super::schema::{albums, artists, track_artists, tracks};
-use super::{Database, catalog_upsert, id_page, read, search};
+use super::{Database, catalog_upsert, read, search};
 
 /// Rows per multi-row statement. With at most 11 columns a row this stays far below SQLite's
 /// 32,766 bound variables, and PostgreSQL's 65,535 parameters.
@@ -34,6 +35,64 @@ pub(crate) fn has_library_file() -> SqlLiteral<Bool> {
 }
 
 pub(crate) type TrackWithAlbumRow = (TrackRow, Option<AlbumRow>, bool);
+
+/// Applies a [`ListOrder`] and the keyset of the page's start (`Option<&OrderedKey<_>>`) to a
+/// boxed query over the id column `$id` and the normalised-name column `$name`.
+///
+/// By name, the start is `name >= n AND (name > n OR id > i)`: the first conjunct alone bounds
+/// the index range, so a deep page costs what the first one does; the second skips the ties
+/// already shown. A name-order key without a name starts at the first name.
+macro_rules! order_keyset {
+    ($query:ident, $order:expr, $start:expr, $id:expr, $name:expr) => {
+        match $order {
+            ListOrder::Added => {
+                if let Some(start) = $start {
+                    $query = $query.filter($id.gt(start.id.0));
+                }
+                $query = $query.order($id.asc());
+            }
+            ListOrder::AddedDescending => {
+                if let Some(start) = $start {
+                    $query = $query.filter($id.lt(start.id.0));
+                }
+                $query = $query.order($id.desc());
+            }
+            ListOrder::Name => {
+                if let Some(start) = $start {
+                    let name = start.name.clone().unwrap_or_default();
+                    $query = $query
+                        .filter($name.ge(name.clone()))
+                        .filter($name.gt(name).or($id.gt(start.id.0)));
+                }
+                $query = $query.order(($name.asc(), $id.asc()));
+            }
+        }
+    };
+}
+
+/// The key of a row in `order`: the name is kept only when the order needs it.
+fn ordered_key<Id>(order: ListOrder, id: Id, name: Option<&String>) -> OrderedKey<Id> {
+    OrderedKey {
+        id,
+        name: match order {
+            ListOrder::Name => name.cloned(),
+            ListOrder::Added | ListOrder::AddedDescending => None,
+        },
+    }
+}
+
+/// A page of `(item, normalised name)` rows read in `order`.
+fn keyed_page<T, Id>(
+    rows: Vec<(T, String)>,
+    order: ListOrder,
+    limit: u32,
+    id_of: impl Fn(&T) -> Id,
+) -> Page<T, OrderedKey<Id>> {
+    let page = Page::from_overfetched(rows, limit, |(item, name)| {
+        ordered_key(order, id_of(item), Some(name))
+    });
+    page.map(|(item, _)| item)
+}
 
 /// Loads the credits `(track_id, position, artist)` of the tracks `$track_ids` selects (an id list
 /// or a sub-query), inside a `read!`/`write!` body. The one shape every details read uses.
@@ -153,22 +212,34 @@ impl CatalogRepository for Database {
     async fn list_tracks(
         &self,
         filter: TrackFilter,
-        page: PageRequest<TrackId>,
-    ) -> Result<Page<TrackDetails, TrackId>, RepositoryError> {
-        let after = page.after.map_or(0, |id| id.0);
+        order: ListOrder,
+        page: PageRequest<OrderedKey<TrackId>>,
+    ) -> Result<Page<TrackDetails, OrderedKey<TrackId>>, RepositoryError> {
+        let start = page.after.clone();
+        // The artist filter may start its credit walk at the page's start only in id order.
+        let after = match order {
+            ListOrder::Added => start.as_ref().map_or(0, |key| key.id.0),
+            ListOrder::AddedDescending | ListOrder::Name => 0,
+        };
         let limit = i64::from(page.limit()) + 1;
-        let details = read!(self, |conn| {
+        let (details, names) = read!(self, |conn| {
             let mut query = tracks::table
                 .left_join(albums::table)
-                .filter(tracks::id.gt(after))
-                .order(tracks::id.asc())
                 .limit(limit)
                 .select((
                     TrackRow::as_select(),
                     Option::<AlbumRow>::as_select(),
                     has_library_file(),
+                    tracks::normalized_title,
                 ))
                 .into_boxed();
+            order_keyset!(
+                query,
+                order,
+                start.as_ref(),
+                tracks::id,
+                tracks::normalized_title
+            );
             if let Some(album_id) = filter.album_id {
                 query = query.filter(tracks::album_id.eq(album_id.0));
             }
@@ -194,14 +265,22 @@ impl CatalogRepository for Database {
             if let Some(isrc) = &filter.isrc {
                 query = query.filter(tracks::isrc.eq(isrc.as_str().to_owned()));
             }
-            let rows: Vec<TrackWithAlbumRow> = run!(query.load(conn))?;
+            let rows: Vec<(TrackRow, Option<AlbumRow>, bool, String)> = run!(query.load(conn))?;
+            let mut names = HashMap::with_capacity(rows.len());
+            let rows: Vec<TrackWithAlbumRow> = rows
+                .into_iter()
+                .map(|(track, album, has_file, name)| {
+                    names.insert(track.id, name);
+                    (track, album, has_file)
+                })
+                .collect();
             // At most one page of ids (≤ 501), far below SQLite's bound-variable limit.
             let ids: Vec<i64> = rows.iter().map(|(track, _, _)| track.id).collect();
             let credits: Vec<(i64, i32, ArtistRow)> = load_credits!(conn, ids)?;
-            assemble_details(rows, credits)
+            assemble_details(rows, credits).map(|details| (details, names))
         })?;
         Ok(Page::from_overfetched(details, page.limit(), |details| {
-            details.track.id
+            ordered_key(order, details.track.id, names.get(&details.track.id.0))
         }))
     }
 
@@ -320,9 +399,29 @@ impl CatalogRepository for Database {
 
     async fn list_artists(
         &self,
-        page: PageRequest<ArtistId>,
-    ) -> Result<Page<Artist, ArtistId>, RepositoryError> {
-        Ok(id_page!(self, artists, ArtistRow, page, |item| item.id))
+        order: ListOrder,
+        page: PageRequest<OrderedKey<ArtistId>>,
+    ) -> Result<Page<Artist, OrderedKey<ArtistId>>, RepositoryError> {
+        let start = page.after.clone();
+        let limit = i64::from(page.limit()) + 1;
+        let rows = read!(self, |conn| {
+            let mut query = artists::table
+                .limit(limit)
+                .select((ArtistRow::as_select(), artists::normalized_name))
+                .into_boxed();
+            order_keyset!(
+                query,
+                order,
+                start.as_ref(),
+                artists::id,
+                artists::normalized_name
+            );
+            run!(query.load::<(ArtistRow, String)>(conn))?
+                .into_iter()
+                .map(|(row, name)| row.into_domain().map(|artist| (artist, name)))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        Ok(keyed_page(rows, order, page.limit(), |artist| artist.id))
     }
 
     async fn album(&self, id: AlbumId) -> Result<Album, RepositoryError> {
@@ -339,9 +438,29 @@ impl CatalogRepository for Database {
 
     async fn list_albums(
         &self,
-        page: PageRequest<AlbumId>,
-    ) -> Result<Page<Album, AlbumId>, RepositoryError> {
-        Ok(id_page!(self, albums, AlbumRow, page, |item| item.id))
+        order: ListOrder,
+        page: PageRequest<OrderedKey<AlbumId>>,
+    ) -> Result<Page<Album, OrderedKey<AlbumId>>, RepositoryError> {
+        let start = page.after.clone();
+        let limit = i64::from(page.limit()) + 1;
+        let rows = read!(self, |conn| {
+            let mut query = albums::table
+                .limit(limit)
+                .select((AlbumRow::as_select(), albums::normalized_title))
+                .into_boxed();
+            order_keyset!(
+                query,
+                order,
+                start.as_ref(),
+                albums::id,
+                albums::normalized_title
+            );
+            run!(query.load::<(AlbumRow, String)>(conn))?
+                .into_iter()
+                .map(|(row, name)| row.into_domain().map(|album| (album, name)))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        Ok(keyed_page(rows, order, page.limit(), |album| album.id))
     }
 }
 

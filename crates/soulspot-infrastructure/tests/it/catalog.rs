@@ -2,8 +2,8 @@
 
 use soulspot_domain::ports::CatalogRepository;
 use soulspot_domain::{
-    CatalogBatch, Isrc, NewAlbum, NewArtist, NewTrack, PageRequest, RepositoryError, TrackDuration,
-    TrackFilter, TrackId,
+    CatalogBatch, Isrc, ListOrder, NewAlbum, NewArtist, NewTrack, PageRequest, RepositoryError,
+    TrackDuration, TrackFilter, TrackId,
 };
 use soulspot_infrastructure::Database;
 use soulspot_testkit::catalog::{catalog_batch, spotify_id};
@@ -148,7 +148,11 @@ pub async fn rejects_broken_batch(db: Database) {
         "{error:?}"
     );
     let page = db
-        .list_tracks(TrackFilter::default(), PageRequest::first(10))
+        .list_tracks(
+            TrackFilter::default(),
+            ListOrder::Added,
+            PageRequest::first(10),
+        )
         .await
         .unwrap();
     assert!(
@@ -163,7 +167,7 @@ pub async fn keyset_pages_cover_everything(db: Database) {
     let mut request = PageRequest::first(20);
     loop {
         let page = db
-            .list_tracks(TrackFilter::default(), request)
+            .list_tracks(TrackFilter::default(), ListOrder::Added, request)
             .await
             .unwrap();
         seen.extend(page.items.iter().map(|details| details.track.id));
@@ -178,12 +182,21 @@ pub async fn keyset_pages_cover_everything(db: Database) {
         "ordered, no duplicates"
     );
 
-    let artists = db.list_artists(PageRequest::first(500)).await.unwrap();
+    let artists = db
+        .list_artists(ListOrder::Added, PageRequest::first(500))
+        .await
+        .unwrap();
     assert_eq!(artists.items.len(), 95 / 8 + 1);
-    let albums = db.list_albums(PageRequest::first(3)).await.unwrap();
+    let albums = db
+        .list_albums(ListOrder::Added, PageRequest::first(3))
+        .await
+        .unwrap();
     assert_eq!(albums.items.len(), 3);
     let next = db
-        .list_albums(PageRequest::after(albums.next.unwrap(), 500))
+        .list_albums(
+            ListOrder::Added,
+            PageRequest::after(albums.next.unwrap(), 500),
+        )
         .await
         .unwrap();
     assert_eq!(next.items.len(), 95_usize.div_ceil(12) - 3);
@@ -257,11 +270,15 @@ pub async fn search_treats_operators_as_text(db: Database) {
     );
     assert_eq!(db.search_tracks("crazy\" love", 10).await.unwrap().len(), 1);
     assert_eq!(
-        db.list_tracks(TrackFilter::default(), PageRequest::first(10))
-            .await
-            .unwrap()
-            .items
-            .len(),
+        db.list_tracks(
+            TrackFilter::default(),
+            ListOrder::Added,
+            PageRequest::first(10)
+        )
+        .await
+        .unwrap()
+        .items
+        .len(),
         2
     );
 }

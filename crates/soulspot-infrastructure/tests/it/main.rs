@@ -70,4 +70,6 @@ contract_tests! {
     reads_library_stats => crate::reads::library_stats;
     reads_constant_statements => crate::reads::reads_take_constant_statements;
     read_plans_use_indexes => crate::plans::read_plans_use_indexes;
+    reads_name_order_walks_ties_once => crate::reads::name_order_walks_ties_once;
+    name_order_plans_use_indexes => crate::plans::name_order_plans_use_indexes;
 }

@@ -10,8 +10,8 @@ use soulspot_domain::ports::{
 };
 use soulspot_domain::{
     AlbumId, ArtistId, AudioProperties, CatalogBatch, FileStats, FormatStats, Isrc, LibraryStats,
-    NewAlbum, NewArtist, NewLibraryFile, NewPlaylist, NewTrack, PageRequest, TrackDetails,
-    TrackFilter, TrackId,
+    ListOrder, NewAlbum, NewArtist, NewLibraryFile, NewPlaylist, NewTrack, PageRequest,
+    TrackDetails, TrackFilter, TrackId,
 };
 use soulspot_infrastructure::{Database, DatabaseUrl};
 use soulspot_testkit::catalog::{catalog_batch, spotify_id};
@@ -96,10 +96,14 @@ fn ids(details: &[TrackDetails]) -> Vec<TrackId> {
 
 /// Every track (unfiltered), in id order.
 async fn all_tracks(db: &Database) -> Vec<TrackDetails> {
-    db.list_tracks(TrackFilter::default(), PageRequest::first(500))
-        .await
-        .unwrap()
-        .items
+    db.list_tracks(
+        TrackFilter::default(),
+        ListOrder::Added,
+        PageRequest::first(500),
+    )
+    .await
+    .unwrap()
+    .items
 }
 
 /// Every track matching `filter`, walking keyset pages of `size`.
@@ -107,7 +111,10 @@ async fn walk(db: &Database, filter: &TrackFilter, size: u32) -> Vec<TrackId> {
     let mut seen = Vec::new();
     let mut request = PageRequest::first(size);
     loop {
-        let page = db.list_tracks(filter.clone(), request).await.unwrap();
+        let page = db
+            .list_tracks(filter.clone(), ListOrder::Added, request)
+            .await
+            .unwrap();
         assert!(page.items.len() <= size as usize);
         seen.extend(ids(&page.items));
         match page.next {
@@ -183,7 +190,7 @@ pub async fn list_tracks_filters(db: Database) {
         ..TrackFilter::default()
     };
     let page = db
-        .list_tracks(by_artist.clone(), PageRequest::first(500))
+        .list_tracks(by_artist.clone(), ListOrder::Added, PageRequest::first(500))
         .await
         .unwrap();
     assert_eq!(ids(&page.items), expected_artist);
@@ -199,7 +206,7 @@ pub async fn list_tracks_filters(db: Database) {
         ..TrackFilter::default()
     };
     let listed = db
-        .list_tracks(present.clone(), PageRequest::first(500))
+        .list_tracks(present.clone(), ListOrder::Added, PageRequest::first(500))
         .await
         .unwrap();
     assert_eq!(ids(&listed.items), with_file);
@@ -512,7 +519,7 @@ pub async fn search_artists_and_albums(db: Database) {
     );
     assert!(db.search_artists("", 10).await.unwrap().is_empty());
     assert_eq!(
-        db.list_albums(PageRequest::first(10))
+        db.list_albums(ListOrder::Added, PageRequest::first(10))
             .await
             .unwrap()
             .items
@@ -785,8 +792,11 @@ pub async fn reads_take_constant_statements(db: Database) {
     ];
     let mut report = Vec::new();
     for (name, large_filter, small_filter, small_limit, expected) in cases {
-        let (large_count, large) =
-            counted(&db, db.list_tracks(large_filter, PageRequest::first(200))).await;
+        let (large_count, large) = counted(
+            &db,
+            db.list_tracks(large_filter, ListOrder::Added, PageRequest::first(200)),
+        )
+        .await;
         let large = large.unwrap();
         assert_eq!(large.items.len(), 200, "{name}");
         // The groups hold exactly 200 tracks; the other filters select more.
@@ -796,7 +806,11 @@ pub async fn reads_take_constant_statements(db: Database) {
         }
         let (small_count, small_page) = counted(
             &db,
-            db.list_tracks(small_filter, PageRequest::first(small_limit)),
+            db.list_tracks(
+                small_filter,
+                ListOrder::Added,
+                PageRequest::first(small_limit),
+            ),
         )
         .await;
         assert_eq!(small_page.unwrap().items.len(), 5, "{name}");
@@ -855,4 +869,75 @@ pub async fn reads_take_constant_statements(db: Database) {
     assert_eq!(details.unwrap().len(), 200);
     report.push(format!("tracks_details={details_count}"));
     eprintln!("statements ({:?}): {}", db.backend(), report.join(" "));
+}
+
+/// Name order: pages of one row walk every artist exactly once, ties (equal normalised names)
+/// broken by id; newest-first walks ids downwards.
+pub async fn name_order_walks_ties_once(db: Database) {
+    use soulspot_domain::OrderedKey;
+    let names = ["Zoë", "abba", "ABBA", "Ábba", "beta", "zoe", "Beta Band"];
+    let batch = CatalogBatch {
+        artists: names
+            .iter()
+            .map(|name| NewArtist {
+                name: (*name).to_owned(),
+                sort_name: None,
+                spotify_id: None,
+                mbid: None,
+            })
+            .collect(),
+        albums: Vec::new(),
+        tracks: Vec::new(),
+    };
+    db.upsert_catalog(batch).await.unwrap();
+    for (order, size) in [
+        (ListOrder::Name, 1),
+        (ListOrder::Name, 3),
+        (ListOrder::AddedDescending, 2),
+    ] {
+        let mut seen: Vec<(Option<String>, i64)> = Vec::new();
+        let mut request = PageRequest::first(size);
+        loop {
+            let page = db.list_artists(order, request).await.unwrap();
+            seen.extend(page.items.iter().map(|artist| (None, artist.id.0)));
+            if let (Some(last), Some(next)) = (page.items.last(), &page.next) {
+                assert_eq!(next.id, last.id);
+                assert_eq!(next.name.is_some(), order == ListOrder::Name);
+                if let Some(name) = &next.name {
+                    seen.last_mut().unwrap().0 = Some(name.clone());
+                }
+            }
+            match page.next {
+                Some(next) => request = PageRequest::after(next, size),
+                None => break,
+            }
+        }
+        let ids: Vec<i64> = seen.iter().map(|(_, id)| *id).collect();
+        let mut unique = ids.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{order:?}/{size}: {ids:?}");
+        if order == ListOrder::AddedDescending {
+            assert!(ids.windows(2).all(|pair| pair[0] > pair[1]));
+        }
+    }
+    // Folded names: the three spellings of abba come first, in id order among themselves.
+    let first = db
+        .list_artists(ListOrder::Name, PageRequest::first(3))
+        .await
+        .unwrap();
+    let mut first_names: Vec<&str> = first
+        .items
+        .iter()
+        .map(|artist| artist.name.as_str())
+        .collect();
+    first_names.sort_unstable();
+    assert_eq!(first_names, ["ABBA", "abba", "Ábba"]);
+    assert!(
+        first
+            .items
+            .windows(2)
+            .all(|pair| pair[0].id.0 < pair[1].id.0)
+    );
+    let _ = OrderedKey::id(ArtistId(1));
 }

@@ -1,0 +1,1 @@
+DROP INDEX albums_normalized_title_idx;
