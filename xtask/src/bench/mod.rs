@@ -1,9 +1,11 @@
 //! `cargo xtask bench db`: measures the database repositories on SQLite and, when a server is
 //! named, PostgreSQL, and prints one markdown table per backend for docs/PERFORMANCE.md.
+//! `cargo xtask bench api` (in `api`) does the same for the HTTP API, served in-process.
 //!
 //! Figures from a debug build would be meaningless, so a debug xtask re-runs itself in release.
 //! Progress goes to stderr and the tables to stdout, so `> figures.md` captures only the tables.
 
+mod api;
 mod report;
 mod scenarios;
 
@@ -23,6 +25,8 @@ use scenarios::{PLAYLIST_LENGTH, Plan, WARM_UPS};
 pub enum BenchTarget {
     /// Benchmarks the repositories on SQLite and, with a server URL, on PostgreSQL.
     Db(DatabaseBenchArgs),
+    /// Serves the real API on a seeded database and loads it over loopback HTTP/1.1.
+    Api(api::ApiBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -44,6 +48,7 @@ pub struct DatabaseBenchArgs {
 pub async fn run(target: BenchTarget) -> anyhow::Result<ExitCode> {
     match target {
         BenchTarget::Db(arguments) => run_database_bench(arguments).await,
+        BenchTarget::Api(arguments) => api::run(arguments).await,
     }
 }
 
