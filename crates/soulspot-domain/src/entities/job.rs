@@ -160,6 +160,17 @@ pub struct Job {
     pub error: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When the current or last attempt started.
+    pub started_at: Option<NaiveDateTime>,
+    /// When the job reached a final state.
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+/// Which jobs a list returns; every set field narrows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobFilter {
+    pub kind: Option<JobKind>,
+    pub state: Option<JobState>,
 }
 
 /// A job to enqueue.

@@ -1,17 +1,31 @@
-//! The job repository: enqueueing (with dedupe keys) and reads. Claiming with leases belongs to the
-//! worker runtime.
+//! The job repository: enqueueing with dedupe keys, claiming with leases, and every move of the
+//! state machine (`JobState::apply`) as one conditional `UPDATE`.
+//!
+//! Each mutation names the state (and, for a claimed job, the lease owner) it expects in its
+//! `WHERE` clause, so two processes racing on one job can never both win: the loser's statement
+//! changes no row, and only then does a read find out why (`NotFound` or `Conflict`).
+//!
+//! One rule is added to the bare state machine: a pending cancel request wins over going back to
+//! the queue. A running job whose cancellation was requested and that is released, fails with a
+//! retry, or loses its lease becomes cancelled instead of queued, so a job the user cancelled
+//! never runs again (the state machine allows `Running` → `Cancelled`). `cancel_requested` is
+//! therefore only ever set on a running job, or kept as a record on a cancelled one.
 
 use super::prelude::*;
 use chrono::NaiveDateTime;
-use soulspot_domain::ports::JobRepository;
+use diesel::dsl::case_when;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{Nullable, Text, Timestamp};
+use soulspot_domain::ports::{Heartbeat, JobRepository};
 use soulspot_domain::{
-    Job, JobId, JobKind, JobProgress, JobState, NewJob, Page, PageRequest, RepositoryError,
+    Job, JobFilter, JobId, JobKind, JobProgress, JobState, NewJob, Page, PageRequest,
+    RepositoryError,
 };
 
-use super::error::invalid_data;
+use super::error::{DbError, invalid_data};
 use super::rows::now;
 use super::schema::jobs;
-use super::{Database, id_page, read, write};
+use super::{Database, DbPool, read, write, write_one};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = jobs)]
@@ -36,6 +50,8 @@ struct JobRow {
     error: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    started_at: Option<NaiveDateTime>,
+    finished_at: Option<NaiveDateTime>,
 }
 
 impl JobRow {
@@ -62,21 +78,117 @@ impl JobRow {
             error: self.error,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
         })
     }
 }
 
-const ACTIVE_STATES: [&str; 2] = ["queued", "running"];
+/// What a heartbeat writes; `None` fields are left as they are (no progress reported).
+#[derive(AsChangeset)]
+#[diesel(table_name = jobs)]
+struct HeartbeatChanges {
+    lease_expires_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    progress_done: Option<i64>,
+    progress_total: Option<Option<i64>>,
+    progress_message: Option<Option<String>>,
+}
 
-impl JobRepository for Database {
-    async fn enqueue(&self, job: NewJob) -> Result<Job, RepositoryError> {
-        if job.max_attempts < 1 {
-            return Err(RepositoryError::InvalidData(
-                "a job needs at least one attempt".into(),
-            ));
-        }
+/// The states the dedupe rule (and its partial unique index) treats as active.
+const ACTIVE_STATES: [&str; 2] = ["queued", "running"];
+const FINAL_STATES: [&str; 3] = ["succeeded", "dead", "cancelled"];
+const QUEUED: &str = "queued";
+const RUNNING: &str = "running";
+const CANCELLED: &str = "cancelled";
+/// The last error of a job whose worker vanished after its final attempt.
+const LEASE_EXPIRED_ERROR: &str = "the worker running it stopped (lease expired)";
+
+/// Why a conditional update changed nothing: the job's current state and lease owner, or `None`
+/// when there is no such job.
+type Current = Option<(String, Option<String>)>;
+
+fn to_domain(row: JobRow) -> Result<Job, RepositoryError> {
+    row.into_domain()
+        .map_err(|error| RepositoryError::InvalidData(error.to_string()))
+}
+
+fn to_domain_all(rows: Vec<JobRow>) -> Result<Vec<Job>, RepositoryError> {
+    rows.into_iter().map(to_domain).collect()
+}
+
+/// `now + lease`, refusing a lease so long the timestamp would overflow.
+fn lease_until(
+    now: NaiveDateTime,
+    lease: std::time::Duration,
+) -> Result<NaiveDateTime, RepositoryError> {
+    chrono::Duration::from_std(lease)
+        .ok()
+        .and_then(|lease| now.checked_add_signed(lease))
+        .ok_or_else(|| RepositoryError::InvalidData(format!("a lease of {lease:?} is too long")))
+}
+
+/// Turns the outcome of a conditional update into the job, `NotFound` or a `Conflict` saying
+/// what the job's state was instead of `expected`.
+fn updated_or_why(
+    outcome: Result<JobRow, Current>,
+    id: JobId,
+    expected: &str,
+) -> Result<Job, RepositoryError> {
+    match outcome {
+        Ok(row) => to_domain(row),
+        Err(None) => Err(RepositoryError::not_found("job", id)),
+        Err(Some((state, owner))) => Err(RepositoryError::Conflict(match owner {
+            Some(_) if state == RUNNING => {
+                format!("job {id} is running under another worker's lease (expected {expected})")
+            }
+            _ => format!("job {id} is {state} (expected {expected})"),
+        })),
+    }
+}
+
+/// Runs `$update` (an `UPDATE … RETURNING` of one job, without its final `get_result`) as one
+/// statement; when it changes no row, reads the job's state and owner to say why. Evaluates to
+/// `Result<Result<JobRow, Current>, DbError>`.
+macro_rules! update_one {
+    ($db:expr, $id:expr, |$conn:ident| $update:expr) => {{
+        let id: i64 = $id;
+        write_one!($db, |$conn| {
+            let updated: Option<JobRow> = run!($update.get_result($conn)).optional()?;
+            match updated {
+                Some(row) => Ok(Ok(row)),
+                None => {
+                    let current: Current = run!(
+                        jobs::table
+                            .find(id)
+                            .select((jobs::state, jobs::lease_owner))
+                            .first::<(String, Option<String>)>($conn)
+                    )
+                    .optional()?;
+                    Ok(Err(current))
+                }
+            }
+        })
+    }};
+}
+
+/// The jobs of `id` that `owner` holds: running and leased to it.
+macro_rules! owned_by {
+    ($id:expr, $owner:expr) => {
+        jobs::table
+            .filter(jobs::id.eq($id))
+            .filter(jobs::state.eq(RUNNING))
+            .filter(jobs::lease_owner.eq($owner))
+    };
+}
+
+impl Database {
+    /// One attempt at enqueueing: the existing active job with the key, or the inserted one
+    /// (`true`).
+    async fn enqueue_once(&self, job: &NewJob) -> Result<(JobRow, bool), DbError> {
         let stamp = now();
-        let row: JobRow = write!(self, |conn| {
+        let job = job.clone();
+        write!(self, |conn| {
             if let Some(key) = &job.dedupe_key {
                 let existing: Option<JobRow> = run!(
                     jobs::table
@@ -87,7 +199,7 @@ impl JobRepository for Database {
                 )
                 .optional()?;
                 if let Some(existing) = existing {
-                    return Ok(existing);
+                    return Ok((existing, false));
                 }
             }
             run!(
@@ -95,7 +207,7 @@ impl JobRepository for Database {
                     .values((
                         jobs::kind.eq(job.kind.as_str()),
                         jobs::payload.eq(&job.payload),
-                        jobs::state.eq(JobState::Queued.as_str()),
+                        jobs::state.eq(QUEUED),
                         jobs::priority.eq(job.priority),
                         jobs::dedupe_key.eq(&job.dedupe_key),
                         jobs::max_attempts.eq(job.max_attempts),
@@ -106,9 +218,45 @@ impl JobRepository for Database {
                     .returning(JobRow::as_returning())
                     .get_result(conn)
             )
-        })?;
-        row.into_domain()
-            .map_err(|error| RepositoryError::InvalidData(error.to_string()))
+            .map(|row| (row, true))
+        })
+    }
+
+    /// Announces a committed job write (see `notices`) and hands the job back.
+    fn announced(&self, job: Job) -> Job {
+        self.notices.publish([&job]);
+        job
+    }
+}
+
+fn is_unique_violation(error: &DbError) -> bool {
+    matches!(
+        error,
+        DbError::Query(DieselError::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            _
+        ))
+    )
+}
+
+impl JobRepository for Database {
+    async fn enqueue(&self, job: NewJob) -> Result<Job, RepositoryError> {
+        if job.max_attempts < 1 {
+            return Err(RepositoryError::InvalidData(
+                "a job needs at least one attempt".into(),
+            ));
+        }
+        let (row, inserted) = match self.enqueue_once(&job).await {
+            // On PostgreSQL two processes can both find no active job with the key and both
+            // insert; the unique index refuses the second, whose retry then finds the first.
+            // (SQLite's immediate transaction serialises them, so this never happens there.)
+            Err(error) if job.dedupe_key.is_some() && is_unique_violation(&error) => {
+                self.enqueue_once(&job).await?
+            }
+            other => other?,
+        };
+        let job = to_domain(row)?;
+        Ok(if inserted { self.announced(job) } else { job })
     }
 
     async fn job(&self, id: JobId) -> Result<Job, RepositoryError> {
@@ -125,8 +273,366 @@ impl JobRepository for Database {
 
     async fn list_jobs(
         &self,
+        filter: JobFilter,
         page: PageRequest<JobId>,
     ) -> Result<Page<Job, JobId>, RepositoryError> {
-        Ok(id_page!(self, jobs, JobRow, page, |item| item.id))
+        let limit = i64::from(page.limit()) + 1;
+        let before = page.after.map(|id| id.0);
+        let kind = filter.kind.map(|kind| kind.as_str().to_owned());
+        let state = filter.state.map(JobState::as_str);
+        let rows: Vec<JobRow> = read!(self, |conn| {
+            let mut query = jobs::table
+                .select(JobRow::as_select())
+                .order(jobs::id.desc())
+                .limit(limit)
+                .into_boxed();
+            if let Some(kind) = &kind {
+                query = query.filter(jobs::kind.eq(kind));
+            }
+            if let Some(state) = state {
+                query = query.filter(jobs::state.eq(state));
+            }
+            if let Some(before) = before {
+                query = query.filter(jobs::id.lt(before));
+            }
+            run!(query.load(conn))
+        })?;
+        let jobs = to_domain_all(rows)?;
+        Ok(Page::from_overfetched(jobs, page.limit(), |job| job.id))
+    }
+
+    async fn claim(
+        &self,
+        owner: &str,
+        kinds: &[JobKind],
+        limit: u32,
+        now: NaiveDateTime,
+        lease: std::time::Duration,
+    ) -> Result<Vec<Job>, RepositoryError> {
+        if kinds.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let expires = lease_until(now, lease)?;
+        let kinds: Vec<String> = kinds.iter().map(|kind| kind.as_str().to_owned()).collect();
+        let owner = owner.to_owned();
+        let limit = i64::from(limit);
+        // The runnable jobs in claim order, as a sub-select of the claiming UPDATE (over an alias
+        // of the table: diesel refuses a sub-select whose table is also the outer one).
+        let runnable = diesel::alias!(jobs as runnable);
+        macro_rules! runnable {
+            () => {
+                runnable
+                    .filter(runnable.field(jobs::state).eq(QUEUED))
+                    .filter(runnable.field(jobs::run_at).le(now))
+                    .filter(runnable.field(jobs::kind).eq_any(kinds))
+                    .order((
+                        runnable.field(jobs::priority).desc(),
+                        runnable.field(jobs::run_at).asc(),
+                        runnable.field(jobs::id).asc(),
+                    ))
+                    .limit(limit)
+                    .select(runnable.field(jobs::id))
+            };
+        }
+        // One statement claims them: running, leased, attempt counted, progress of an earlier
+        // attempt forgotten. The last error stays until this attempt ends.
+        macro_rules! claim_update {
+            ($ids:expr) => {
+                diesel::update(jobs::table.filter(jobs::id.eq_any($ids)))
+                    .set((
+                        jobs::state.eq(RUNNING),
+                        jobs::lease_owner.eq(owner),
+                        jobs::lease_expires_at.eq(expires),
+                        jobs::attempts.eq(jobs::attempts + 1),
+                        jobs::started_at.eq(now),
+                        jobs::updated_at.eq(now),
+                        jobs::progress_done.eq(0_i64),
+                        jobs::progress_total.eq(None::<i64>),
+                        jobs::progress_message.eq(None::<String>),
+                    ))
+                    .returning(JobRow::as_returning())
+            };
+        }
+        // Backend-specific: only PostgreSQL can (and must) skip rows another claimer has locked;
+        // on SQLite the immediate transaction already makes claimers take turns.
+        let mut rows: Vec<JobRow> = match &self.pool {
+            DbPool::Sqlite(pool) => {
+                let mut pooled = pool.get().await.map_err(DbError::Pool)?;
+                pooled
+                    .spawn_blocking(move |conn| {
+                        conn.immediate_transaction(|conn| {
+                            diesel::RunQueryDsl::get_results(claim_update!(runnable!()), conn)
+                        })
+                    })
+                    .await
+                    .map_err(DbError::Query)?
+            }
+            DbPool::Pg(pool) => {
+                let mut pooled = pool.get().await.map_err(DbError::Pool)?;
+                let conn: &mut diesel_async::AsyncPgConnection = &mut pooled;
+                diesel_async::RunQueryDsl::get_results(
+                    claim_update!(runnable!().for_update().skip_locked()),
+                    conn,
+                )
+                .await
+                .map_err(DbError::Query)?
+            }
+        };
+        // RETURNING gives no order; callers start jobs in claim order.
+        rows.sort_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then(a.run_at.cmp(&b.run_at))
+                .then(a.id.cmp(&b.id))
+        });
+        let jobs = to_domain_all(rows)?;
+        self.notices.publish(&jobs);
+        Ok(jobs)
+    }
+
+    async fn heartbeat(
+        &self,
+        id: JobId,
+        owner: &str,
+        progress: Option<JobProgress>,
+        now: NaiveDateTime,
+        lease: std::time::Duration,
+    ) -> Result<Heartbeat, RepositoryError> {
+        let reports_progress = progress.is_some();
+        let changes = HeartbeatChanges {
+            lease_expires_at: lease_until(now, lease)?,
+            updated_at: now,
+            progress_done: progress.as_ref().map(|progress| progress.done),
+            progress_total: progress.as_ref().map(|progress| progress.total),
+            progress_message: progress.map(|progress| progress.message),
+        };
+        let owner = owner.to_owned();
+        let outcome = update_one!(self, id.0, |conn| diesel::update(owned_by!(id.0, &owner))
+            .set(&changes)
+            .returning(JobRow::as_returning()))?;
+        let job = updated_or_why(outcome, id, "running under this lease")?;
+        if reports_progress {
+            self.notices.publish([&job]);
+        }
+        Ok(Heartbeat {
+            cancel_requested: job.cancel_requested,
+        })
+    }
+
+    async fn succeed(
+        &self,
+        id: JobId,
+        owner: &str,
+        result: Option<String>,
+        now: NaiveDateTime,
+    ) -> Result<Job, RepositoryError> {
+        let owner = owner.to_owned();
+        let outcome = update_one!(self, id.0, |conn| diesel::update(owned_by!(id.0, &owner))
+            .set((
+                jobs::state.eq(JobState::Succeeded.as_str()),
+                jobs::result.eq(&result),
+                // The attempt that succeeded replaces the error of the one before it.
+                jobs::error.eq(None::<String>),
+                jobs::cancel_requested.eq(false),
+                jobs::lease_owner.eq(None::<String>),
+                jobs::lease_expires_at.eq(None::<NaiveDateTime>),
+                jobs::finished_at.eq(now),
+                jobs::updated_at.eq(now),
+            ))
+            .returning(JobRow::as_returning()))?;
+        updated_or_why(outcome, id, "running under this lease").map(|job| self.announced(job))
+    }
+
+    async fn fail(
+        &self,
+        id: JobId,
+        owner: &str,
+        error: &str,
+        retry_at: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> Result<Job, RepositoryError> {
+        let owner = owner.to_owned();
+        let error = error.to_owned();
+        let outcome = match retry_at {
+            Some(retry_at) => {
+                update_one!(self, id.0, |conn| diesel::update(owned_by!(id.0, &owner))
+                    .set((
+                        jobs::state.eq(case_when::<_, _, Text>(jobs::cancel_requested, CANCELLED)
+                            .otherwise(QUEUED)),
+                        jobs::run_at.eq(retry_at),
+                        jobs::error.eq(&error),
+                        jobs::lease_owner.eq(None::<String>),
+                        jobs::lease_expires_at.eq(None::<NaiveDateTime>),
+                        jobs::finished_at
+                            .eq(case_when::<_, _, Timestamp>(jobs::cancel_requested, now)),
+                        jobs::updated_at.eq(now),
+                    ))
+                    .returning(JobRow::as_returning()))?
+            }
+            None => update_one!(self, id.0, |conn| diesel::update(owned_by!(id.0, &owner))
+                .set((
+                    jobs::state.eq(JobState::Dead.as_str()),
+                    jobs::error.eq(&error),
+                    jobs::lease_owner.eq(None::<String>),
+                    jobs::lease_expires_at.eq(None::<NaiveDateTime>),
+                    jobs::finished_at.eq(now),
+                    jobs::updated_at.eq(now),
+                ))
+                .returning(JobRow::as_returning()))?,
+        };
+        updated_or_why(outcome, id, "running under this lease").map(|job| self.announced(job))
+    }
+
+    async fn release(
+        &self,
+        id: JobId,
+        owner: &str,
+        now: NaiveDateTime,
+    ) -> Result<Job, RepositoryError> {
+        let owner = owner.to_owned();
+        let outcome = update_one!(self, id.0, |conn| diesel::update(owned_by!(id.0, &owner))
+            .set((
+                jobs::state
+                    .eq(case_when::<_, _, Text>(jobs::cancel_requested, CANCELLED)
+                        .otherwise(QUEUED)),
+                // The claim is given back, so it does not count as an attempt.
+                jobs::attempts.eq(jobs::attempts - 1),
+                jobs::run_at.eq(now),
+                jobs::lease_owner.eq(None::<String>),
+                jobs::lease_expires_at.eq(None::<NaiveDateTime>),
+                jobs::finished_at.eq(case_when::<_, _, Timestamp>(jobs::cancel_requested, now)),
+                jobs::updated_at.eq(now),
+            ))
+            .returning(JobRow::as_returning()))?;
+        updated_or_why(outcome, id, "running under this lease").map(|job| self.announced(job))
+    }
+
+    async fn cancel(&self, id: JobId, now: NaiveDateTime) -> Result<Job, RepositoryError> {
+        // One statement for both cases (SET expressions read the row as it was): a queued job is
+        // cancelled at once, a running one only flagged for its handler to see.
+        let outcome = update_one!(self, id.0, |conn| diesel::update(
+            jobs::table
+                .filter(jobs::id.eq(id.0))
+                .filter(jobs::state.eq_any(ACTIVE_STATES))
+        )
+        .set((
+            jobs::state
+                .eq(case_when::<_, _, Text>(jobs::state.eq(QUEUED), CANCELLED)
+                    .otherwise(jobs::state)),
+            jobs::cancel_requested.eq(case_when::<_, _, diesel::sql_types::Bool>(
+                jobs::state.eq(RUNNING),
+                true
+            )
+            .otherwise(jobs::cancel_requested)),
+            jobs::finished_at.eq(case_when::<_, _, Nullable<Timestamp>>(
+                jobs::state.eq(QUEUED),
+                Some(now)
+            )
+            .otherwise(jobs::finished_at)),
+            jobs::updated_at.eq(now),
+        ))
+        .returning(JobRow::as_returning()))?;
+        updated_or_why(outcome, id, "queued or running").map(|job| self.announced(job))
+    }
+
+    async fn confirm_cancelled(
+        &self,
+        id: JobId,
+        owner: &str,
+        now: NaiveDateTime,
+    ) -> Result<Job, RepositoryError> {
+        let owner = owner.to_owned();
+        let outcome = update_one!(self, id.0, |conn| diesel::update(owned_by!(id.0, &owner))
+            .set((
+                jobs::state.eq(CANCELLED),
+                jobs::lease_owner.eq(None::<String>),
+                jobs::lease_expires_at.eq(None::<NaiveDateTime>),
+                jobs::finished_at.eq(now),
+                jobs::updated_at.eq(now),
+            ))
+            .returning(JobRow::as_returning()))?;
+        updated_or_why(outcome, id, "running under this lease").map(|job| self.announced(job))
+    }
+
+    async fn retry(&self, id: JobId, now: NaiveDateTime) -> Result<Job, RepositoryError> {
+        let outcome = update_one!(self, id.0, |conn| diesel::update(
+            jobs::table
+                .filter(jobs::id.eq(id.0))
+                .filter(jobs::state.eq_any([JobState::Dead.as_str(), CANCELLED]))
+        )
+        .set((
+            jobs::state.eq(QUEUED),
+            jobs::attempts.eq(0),
+            jobs::cancel_requested.eq(false),
+            jobs::run_at.eq(now),
+            jobs::finished_at.eq(None::<NaiveDateTime>),
+            jobs::updated_at.eq(now),
+        ))
+        .returning(JobRow::as_returning()));
+        let outcome = match outcome {
+            // Queued again, the job is active, and another active job holds its dedupe key.
+            Err(error) if is_unique_violation(&error) => {
+                return Err(RepositoryError::Conflict(format!(
+                    "job {id} cannot be retried: an active job with the same dedupe key exists"
+                )));
+            }
+            other => other?,
+        };
+        updated_or_why(outcome, id, "dead or cancelled").map(|job| self.announced(job))
+    }
+
+    async fn reclaim_expired(&self, now: NaiveDateTime) -> Result<u64, RepositoryError> {
+        let rows: Vec<JobRow> = write_one!(self, |conn| {
+            // Requeued: attempts left and no cancel request; else final (cancelled or dead).
+            let requeue = jobs::attempts
+                .lt(jobs::max_attempts)
+                .and(jobs::cancel_requested.eq(false));
+            run!(
+                diesel::update(
+                    jobs::table
+                        .filter(jobs::state.eq(RUNNING))
+                        .filter(jobs::lease_expires_at.lt(now))
+                )
+                .set((
+                    jobs::state.eq(case_when::<_, _, Text>(jobs::cancel_requested, CANCELLED)
+                        .when(jobs::attempts.lt(jobs::max_attempts), QUEUED)
+                        .otherwise(JobState::Dead.as_str())),
+                    jobs::error.eq(case_when::<_, _, Nullable<Text>>(
+                        jobs::attempts
+                            .ge(jobs::max_attempts)
+                            .and(jobs::cancel_requested.eq(false)),
+                        Some(LEASE_EXPIRED_ERROR)
+                    )
+                    .otherwise(jobs::error)),
+                    jobs::run_at
+                        .eq(case_when::<_, _, Timestamp>(requeue, now).otherwise(jobs::run_at)),
+                    jobs::finished_at.eq(case_when::<_, _, Nullable<Timestamp>>(
+                        requeue,
+                        None::<NaiveDateTime>
+                    )
+                    .otherwise(Some(now))),
+                    jobs::lease_owner.eq(None::<String>),
+                    jobs::lease_expires_at.eq(None::<NaiveDateTime>),
+                    jobs::updated_at.eq(now),
+                ))
+                .returning(JobRow::as_returning())
+                .get_results(conn)
+            )
+        })?;
+        let jobs = to_domain_all(rows)?;
+        self.notices.publish(&jobs);
+        Ok(jobs.len() as u64)
+    }
+
+    async fn prune_finished(&self, before: NaiveDateTime) -> Result<u64, RepositoryError> {
+        let deleted = write_one!(self, |conn| run!(
+            diesel::delete(
+                jobs::table
+                    .filter(jobs::state.eq_any(FINAL_STATES))
+                    .filter(jobs::finished_at.lt(before))
+            )
+            .execute(conn)
+        ))?;
+        Ok(deleted as u64)
     }
 }

@@ -23,7 +23,9 @@ mod downloads;
 mod error;
 mod jobs;
 mod library;
+mod maintenance;
 mod migrations;
+mod notices;
 mod playlists;
 mod pool;
 mod quality;
@@ -36,6 +38,9 @@ mod stats;
 
 pub use error::{ConnectError, DbError, MigrationError};
 pub use migrations::MIGRATION_LOCK_KEY;
+pub use notices::{
+    JOB_NOTICE_CAPACITY, JOB_NOTICE_CHANNEL, LISTENER_APPLICATION_NAME, NOTICE_MESSAGE_CHARS,
+};
 pub use pool::{Backend, DbPool, PoolSettings, PoolStatus, StatementCounter};
 
 use soulspot_domain::RepositoryError;
@@ -127,6 +132,49 @@ macro_rules! write {
     };
 }
 
+/// Like [`write!`] for a body whose write is a single statement (possibly followed by reads that
+/// only explain why it changed nothing). On SQLite it still runs inside `BEGIN IMMEDIATE`: an
+/// autocommit write takes its lock the deferred way and can fail with "database is locked". On
+/// PostgreSQL it runs without an explicit transaction: one statement is atomic by itself, and
+/// `BEGIN`/`COMMIT` would add two round trips to the hottest paths (claiming and finishing jobs).
+macro_rules! write_one {
+    ($db:expr, |$conn:ident| $body:expr) => {
+        match &$db.pool {
+            $crate::db::DbPool::Sqlite(pool) => {
+                let mut pooled = pool.get().await.map_err($crate::db::DbError::Pool)?;
+                pooled
+                    .spawn_blocking(move |$conn| {
+                        $conn.immediate_transaction(|$conn| {
+                            #[allow(unused_macros)]
+                            macro_rules! run {
+                                ($query:expr) => {{
+                                    use diesel::RunQueryDsl as _;
+                                    $query
+                                }};
+                            }
+                            $body
+                        })
+                    })
+                    .await
+                    .map_err($crate::db::DbError::Query)
+            }
+            $crate::db::DbPool::Pg(pool) => {
+                let mut pooled = pool.get().await.map_err($crate::db::DbError::Pool)?;
+                let $conn: &mut diesel_async::AsyncPgConnection = &mut *pooled;
+                #[allow(unused_macros)]
+                macro_rules! run {
+                    ($query:expr) => {{
+                        use diesel_async::RunQueryDsl as _;
+                        $query.await
+                    }};
+                }
+                let result: diesel::QueryResult<_> = async move { $body }.await;
+                result.map_err($crate::db::DbError::Query)
+            }
+        }
+    };
+}
+
 /// One keyset page of a table listed in id order, converting each row with its `into_domain`.
 /// Evaluates to a `Page` keyed by the id; reads `limit + 1` rows to know whether more follow.
 macro_rules! id_page {
@@ -154,6 +202,7 @@ macro_rules! id_page {
 pub(crate) use id_page;
 pub(crate) use read;
 pub(crate) use write;
+pub(crate) use write_one;
 
 /// Where the database lives: an SQLite file or a PostgreSQL server.
 #[derive(Clone, PartialEq, Eq)]
@@ -233,6 +282,8 @@ pub struct Database {
     pub(crate) pool: DbPool,
     statements: StatementCounter,
     url: DatabaseUrl,
+    /// Job notices, shared by every clone (see `notices`).
+    pub(crate) notices: std::sync::Arc<notices::NoticeHub>,
 }
 
 impl std::fmt::Debug for Database {
@@ -250,10 +301,15 @@ impl Database {
         let statements = StatementCounter::default();
         let pool = DbPool::build(url, settings, statements.clone())?;
         pool.check_connection().await?;
+        let notices = match url {
+            DatabaseUrl::Sqlite(_) => notices::NoticeHub::in_process(),
+            DatabaseUrl::Postgres(server) => notices::NoticeHub::postgres(server),
+        };
         Ok(Self {
             pool,
             statements,
             url: url.clone(),
+            notices: std::sync::Arc::new(notices),
         })
     }
 
@@ -279,6 +335,24 @@ impl Database {
     /// PostgreSQL a session advisory lock keeps two processes from migrating at once.
     pub async fn run_pending_migrations(&self) -> Result<Vec<String>, MigrationError> {
         migrations::run_pending(self).await
+    }
+
+    /// A receiver of job notices: one per committed job write that inserts a job or sets its
+    /// state or progress, from now on. On SQLite they come from this process's writes (through
+    /// any clone of this handle); on PostgreSQL from every process's, through a listener on its
+    /// own connection that the first call starts and that reconnects when it drops (see
+    /// [`Database::job_notices_live`]). The channel holds [`JOB_NOTICE_CAPACITY`] notices: a
+    /// receiver that falls further behind gets `RecvError::Lagged` and continues with the
+    /// oldest notice kept. Notices are hints (some are lost while the listener reconnects), never
+    /// the only way to learn of work.
+    pub fn job_notices(&self) -> tokio::sync::broadcast::Receiver<soulspot_application::JobNotice> {
+        self.notices.subscribe()
+    }
+
+    /// Whether notices of every process currently arrive: always on SQLite; on PostgreSQL while
+    /// the listener is connected and listening (false before the first subscription).
+    pub fn job_notices_live(&self) -> bool {
+        self.notices.is_live()
     }
 
     /// Names of embedded migrations the database has not applied.
@@ -324,6 +398,12 @@ impl Database {
             }
         };
         Ok(lines)
+    }
+}
+
+impl soulspot_application::JobNotices for Database {
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<soulspot_application::JobNotice> {
+        self.job_notices()
     }
 }
 

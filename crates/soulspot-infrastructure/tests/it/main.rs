@@ -32,7 +32,9 @@ macro_rules! contract_tests {
 
 mod catalog;
 mod connect;
+mod jobs;
 mod misc;
+mod notices;
 mod plans;
 mod playlists;
 mod reads;
@@ -52,7 +54,6 @@ contract_tests! {
     downloads_next_wanted_by_priority => crate::misc::downloads_next_wanted_by_priority;
     quality_profiles => crate::misc::quality_profiles;
     settings_round_trip => crate::misc::settings_round_trip;
-    jobs_enqueue_dedupes => crate::misc::jobs_enqueue_dedupes;
     library_files_upsert_by_path => crate::misc::library_files_upsert_by_path;
     migrations_are_current_and_idempotent => crate::misc::migrations_are_current_and_idempotent;
     query_plans_use_indexes => crate::plans::query_plans_use_indexes;
@@ -72,4 +73,17 @@ contract_tests! {
     read_plans_use_indexes => crate::plans::read_plans_use_indexes;
     reads_name_order_walks_ties_once => crate::reads::name_order_walks_ties_once;
     name_order_plans_use_indexes => crate::plans::name_order_plans_use_indexes;
+    jobs_enqueue_dedupes => crate::jobs::enqueue_dedupes;
+    jobs_claim_order_kinds_and_limit => crate::jobs::claim_order_kinds_and_limit;
+    jobs_heartbeat => crate::jobs::heartbeat_extends_lease_and_records_progress;
+    jobs_succeed_and_fail => crate::jobs::succeed_and_fail;
+    jobs_release => crate::jobs::release_gives_the_attempt_back;
+    jobs_cancel => crate::jobs::cancel_queued_and_running;
+    jobs_retry => crate::jobs::retry_dead_and_cancelled;
+    jobs_reclaim_expired => crate::jobs::reclaim_expired_leases;
+    jobs_prune_finished => crate::jobs::prune_finished_jobs;
+    jobs_list_filters_and_pages => crate::jobs::list_filters_and_pages;
+    jobs_concurrent_claims => crate::jobs::concurrent_claims_take_each_job_once;
+    job_plans_use_indexes => crate::plans::job_plans_use_indexes;
+    job_notices_follow_committed_writes => crate::notices::notices_follow_committed_writes;
 }

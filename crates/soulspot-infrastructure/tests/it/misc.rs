@@ -1,14 +1,14 @@
-//! Contract of the smaller repositories: downloads, quality profiles, settings, jobs, library
-//! files, migrations.
+//! Contract of the smaller repositories: downloads, quality profiles, settings, library files,
+//! migrations. (Jobs have their own module.)
 
 use chrono::{Duration, Utc};
 use soulspot_domain::ports::{
-    CatalogRepository, DownloadRepository, JobRepository, LibraryFileRepository,
-    QualityProfileRepository, SettingsRepository,
+    CatalogRepository, DownloadRepository, LibraryFileRepository, QualityProfileRepository,
+    SettingsRepository,
 };
 use soulspot_domain::{
-    AudioFormat, AudioProperties, DownloadEvent, DownloadState, JobKind, JobState, NewJob,
-    NewLibraryFile, PageRequest, QualityRules, RepositoryError, TrackDuration, TrackId,
+    AudioFormat, AudioProperties, DownloadEvent, DownloadState, NewLibraryFile, PageRequest,
+    QualityRules, RepositoryError, TrackDuration, TrackId,
 };
 use soulspot_infrastructure::Database;
 use soulspot_testkit::catalog::catalog_batch;
@@ -146,49 +146,6 @@ pub async fn settings_round_trip(db: Database) {
     assert_eq!(
         all.iter().map(|(key, _)| key.as_str()).collect::<Vec<_>>(),
         ["downloads.parallel", "library.naming"]
-    );
-}
-
-pub async fn jobs_enqueue_dedupes(db: Database) {
-    let job = |key: Option<&str>| NewJob {
-        kind: JobKind::parse("library.scan").unwrap(),
-        payload: r#"{"mode":"quick"}"#.into(),
-        priority: 0,
-        dedupe_key: key.map(str::to_owned),
-        max_attempts: 3,
-        run_at: None,
-    };
-    let first = db.enqueue(job(Some("scan:/music"))).await.unwrap();
-    let second = db.enqueue(job(Some("scan:/music"))).await.unwrap();
-    assert_eq!(
-        first.id, second.id,
-        "an identical non-final job is returned, not duplicated"
-    );
-    assert_eq!(first.state, JobState::Queued);
-    let other = db.enqueue(job(None)).await.unwrap();
-    assert_ne!(other.id, first.id);
-    assert_eq!(
-        db.job(first.id).await.unwrap().payload,
-        r#"{"mode":"quick"}"#
-    );
-    assert_eq!(
-        db.list_jobs(PageRequest::first(10))
-            .await
-            .unwrap()
-            .items
-            .len(),
-        2
-    );
-    let invalid = db
-        .enqueue(NewJob {
-            max_attempts: 0,
-            ..job(None)
-        })
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(invalid, RepositoryError::InvalidData(_)),
-        "{invalid:?}"
     );
 }
 

@@ -182,3 +182,66 @@ pub async fn name_order_plans_use_indexes(db: Database) {
         }
     }
 }
+
+/// The job queue's statements: claiming reads the runnable jobs in claim order from an index (no
+/// sort of every runnable job per claim), the lease sweep and the filtered lists start from an
+/// index, and the lists read newest first without sorting.
+pub async fn job_plans_use_indexes(db: Database) {
+    let backend = db.backend();
+    // The statement JobRepository::claim sends, with literals for its parameters.
+    let (member, kinds, locking) = match backend {
+        Backend::Sqlite => ("IN", "IN ('a', 'b')", ""),
+        Backend::Postgres => ("= ANY", "= ANY('{a,b}')", " FOR UPDATE SKIP LOCKED"),
+    };
+    let claim = db
+        .query_plan(&format!(
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id {member} \
+             (SELECT runnable.id FROM jobs AS runnable WHERE runnable.state = 'queued' \
+             AND runnable.run_at <= '2030-01-01 00:00:00' AND runnable.kind {kinds} \
+             ORDER BY runnable.priority DESC, runnable.run_at ASC, runnable.id ASC \
+             LIMIT 10{locking}) RETURNING id"
+        ))
+        .await
+        .unwrap();
+    let text = claim.join("\n");
+    assert!(
+        text.contains("jobs_claim_idx"),
+        "claim: the claim index is not used:\n{text}"
+    );
+    match backend {
+        Backend::Sqlite => assert!(
+            !text.contains("TEMP B-TREE"),
+            "claim sorts instead of reading in index order:\n{text}"
+        ),
+        Backend::Postgres => assert!(
+            !text.contains("Sort"),
+            "claim sorts instead of reading in index order:\n{text}"
+        ),
+    }
+
+    let sweep = db
+        .query_plan(
+            "SELECT id FROM jobs WHERE state = 'running' AND lease_expires_at < '2030-01-01 00:00:00'",
+        )
+        .await
+        .unwrap();
+    assert_uses_index(backend, "lease sweep", &sweep, "jobs");
+
+    for (what, filter, index) in [
+        ("jobs by state", "state = 'dead'", "jobs_state_id_idx"),
+        ("jobs by kind", "kind = 'library.scan'", "jobs_kind_id_idx"),
+    ] {
+        let plan = db
+            .query_plan(&format!(
+                "SELECT id FROM jobs WHERE {filter} AND id < 1000 ORDER BY id DESC LIMIT 51"
+            ))
+            .await
+            .unwrap();
+        let text = plan.join("\n");
+        assert!(text.contains(index), "{what}: {index} is not used:\n{text}");
+        assert_uses_index(backend, what, &plan, "jobs");
+        if backend == Backend::Sqlite {
+            assert!(!text.contains("TEMP B-TREE"), "{what} sorts:\n{text}");
+        }
+    }
+}

@@ -1,0 +1,3 @@
+-- Nothing to store: on SQLite one process owns the database and announces its committed job
+-- writes in-process (crates/soulspot-infrastructure/src/db/notices.rs). This migration keeps the
+-- two backends' migration lists alike; PostgreSQL's adds the NOTIFY trigger.
