@@ -4,8 +4,12 @@
 //! Architecture invariant: no database driver, web framework or HTTP client is reachable from
 //! here; `cargo xtask check-layers` proves it.
 
+pub mod backoff;
+pub mod breaker;
 pub mod credentials;
 pub mod error;
+pub mod health;
+pub mod jobs;
 pub mod library;
 pub mod playlists;
 pub mod quality;
@@ -13,8 +17,15 @@ pub mod readiness;
 pub mod settings;
 pub mod store;
 
+pub use backoff::Backoff;
+pub use breaker::{BreakerOpen, BreakerPermit, BreakerSettings, BreakerState, CircuitBreaker};
 pub use credentials::{CredentialProvider, CredentialService, CredentialStatus};
 pub use error::{Invalid, ServiceError, ServiceResult};
+pub use health::{
+    ComponentHandle, ComponentHealth, ComponentKind, ComponentState, HealthRegistry, HealthVerdict,
+    LastError,
+};
+pub use jobs::{JobNotice, JobNotices, JobService};
 pub use library::{
     AlbumWithTracks, ArtistWithAlbums, LibraryService, SearchResults, TrackWithFiles,
 };

@@ -2,7 +2,7 @@
 //! The infrastructure's `Database` implements all of them; tests may stand any complete fake in.
 
 use soulspot_domain::ports::{
-    CatalogRepository, DatabaseProbe, LibraryFileRepository, PlaylistRepository,
+    CatalogRepository, DatabaseProbe, JobRepository, LibraryFileRepository, PlaylistRepository,
     QualityProfileRepository, SecretRepository, SettingsRepository, StatsRepository,
 };
 
@@ -16,6 +16,7 @@ pub trait Store:
     + SettingsRepository
     + SecretRepository
     + QualityProfileRepository
+    + JobRepository
     + DatabaseProbe
     + Clone
     + 'static
@@ -30,6 +31,7 @@ impl<T> Store for T where
         + SettingsRepository
         + SecretRepository
         + QualityProfileRepository
+        + JobRepository
         + DatabaseProbe
         + Clone
         + 'static
