@@ -1,6 +1,17 @@
 //! SoulSpot's background job runtime: claiming jobs with leases, heartbeats, retries with
-//! backoff, scheduling and graceful shutdown.
+//! backoff, cancellation, a scheduler for periodic kinds and graceful shutdown.
 //!
-//! Not built yet: the runtime arrives with the durable-jobs issue. The job table, its indexes and
-//! the `JobRepository` port (enqueue with dedupe keys, reads) already exist in the domain and
-//! infrastructure crates; `soulspot serve` starts no worker until then.
+//! Architecture invariant: the runtime talks to storage only through the domain's
+//! `JobRepository` port; it never depends on a database driver (`cargo xtask check-layers`).
+
+pub mod clock;
+pub mod handler;
+pub mod maintenance;
+pub mod runtime;
+pub mod schedule;
+
+pub use clock::{Clock, SystemClock, TokioClock};
+pub use handler::{Cancelled, HandlerFuture, JobContext, JobFailure, JobHandler, JobResult};
+pub use maintenance::MaintenanceHandler;
+pub use runtime::{Worker, WorkerError, WorkerSettings};
+pub use schedule::{Schedule, Scheduler};
