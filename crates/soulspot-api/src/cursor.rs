@@ -116,6 +116,7 @@ id_cursor!(
     soulspot_domain::AlbumId => "albums",
     soulspot_domain::TrackId => "tracks",
     soulspot_domain::PlaylistId => "playlists",
+    soulspot_domain::JobId => "jobs",
 );
 
 /// Playlist entries page by position.

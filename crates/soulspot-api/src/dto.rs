@@ -551,3 +551,70 @@ impl From<QualityProfile> for QualityProfileDto {
         }
     }
 }
+
+/// Progress a running job reported.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobProgressDto {
+    pub done: i64,
+    pub total: Option<i64>,
+    pub message: Option<String>,
+}
+
+/// A background job.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobDto {
+    pub id: i64,
+    pub kind: String,
+    /// `queued`, `running`, `succeeded`, `dead` or `cancelled`.
+    pub state: String,
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    pub priority: i32,
+    /// Attempts started so far (an attempt cut short by a crash counts).
+    pub attempts: i32,
+    pub max_attempts: i32,
+    /// When the job may run (next).
+    pub run_at: NaiveDateTime,
+    pub progress: JobProgressDto,
+    pub cancel_requested: bool,
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<serde_json::Value>,
+    /// The last attempt's error.
+    pub error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub started_at: Option<NaiveDateTime>,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+/// Stored JSON shown as JSON; text that is not JSON (it should not happen) as a string.
+fn json_value(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
+}
+
+impl From<soulspot_domain::Job> for JobDto {
+    fn from(job: soulspot_domain::Job) -> Self {
+        Self {
+            id: job.id.0,
+            kind: job.kind.as_str().to_owned(),
+            state: job.state.as_str().to_owned(),
+            payload: json_value(&job.payload),
+            priority: job.priority,
+            attempts: job.attempts,
+            max_attempts: job.max_attempts,
+            run_at: job.run_at,
+            progress: JobProgressDto {
+                done: job.progress.done,
+                total: job.progress.total,
+                message: job.progress.message,
+            },
+            cancel_requested: job.cancel_requested,
+            result: job.result.as_deref().map(json_value),
+            error: job.error,
+            created_at: job.created_at,
+            updated_at: job.updated_at,
+            started_at: job.started_at,
+            finished_at: job.finished_at,
+        }
+    }
+}

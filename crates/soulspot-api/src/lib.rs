@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod cursor;
 pub mod dto;
+pub mod events;
 mod health;
 pub mod middleware;
 pub mod openapi;
@@ -19,13 +20,15 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::{Condition, Next, from_fn};
 use actix_web::{App, HttpServer, ResponseError, web};
+use soulspot_application::health::HealthRegistry;
 use soulspot_application::{
-    CredentialService, LibraryService, PlaylistService, QualityProfileService, ReadinessService,
-    SettingsService, Store,
+    CredentialService, JobService, LibraryService, PlaylistService, QualityProfileService,
+    ReadinessService, SettingsService, Store,
 };
 use soulspot_domain::ports::SecretCipher;
 
 pub use auth::ApiKey;
+pub use events::EventSource;
 pub use middleware::MetricsEndpoint;
 use middleware::{Compression, RequestObserver};
 use routes::{API_PREFIX, Router};
@@ -54,7 +57,10 @@ pub struct ApiState<S, K> {
     user_settings: web::Data<SettingsService<S>>,
     credentials: web::Data<CredentialService<S, K>>,
     quality: web::Data<QualityProfileService<S>>,
+    jobs: web::Data<JobService<S>>,
     metrics: web::Data<MetricsEndpoint>,
+    health: web::Data<HealthRegistry>,
+    events: Option<web::Data<EventSource>>,
 }
 
 impl<S, K> Clone for ApiState<S, K> {
@@ -68,7 +74,10 @@ impl<S, K> Clone for ApiState<S, K> {
             user_settings: self.user_settings.clone(),
             credentials: self.credentials.clone(),
             quality: self.quality.clone(),
+            jobs: self.jobs.clone(),
             metrics: self.metrics.clone(),
+            health: self.health.clone(),
+            events: self.events.clone(),
         }
     }
 }
@@ -84,9 +93,28 @@ impl<S: Store, K: SecretCipher + 'static> ApiState<S, K> {
             playlists: web::Data::new(PlaylistService::new(store.clone())),
             user_settings: web::Data::new(SettingsService::new(store.clone())),
             credentials: web::Data::new(CredentialService::new(store.clone(), cipher)),
+            jobs: web::Data::new(JobService::new(store.clone())),
             quality: web::Data::new(QualityProfileService::new(store)),
             metrics: web::Data::new(metrics),
+            health: web::Data::new(HealthRegistry::new()),
+            events: None,
         }
+    }
+
+    /// The registry `/health/workers` and `/health/ready` report from (and `/metrics` exports).
+    pub fn with_health(mut self, health: HealthRegistry) -> Self {
+        let exported = health.clone();
+        let metrics = MetricsEndpoint::clone(&self.metrics)
+            .with_collector(move || middleware::metrics::export_health(&exported));
+        self.metrics = web::Data::new(metrics);
+        self.health = web::Data::new(health);
+        self
+    }
+
+    /// Where `GET /api/v1/events` takes its job notices from.
+    pub fn with_events(mut self, events: EventSource) -> Self {
+        self.events = Some(web::Data::new(events));
+        self
     }
 
     /// Registers the services and mounts every route (without the app-wide middleware).
@@ -100,6 +128,8 @@ impl<S: Store, K: SecretCipher + 'static> ApiState<S, K> {
             .app_data(self.credentials.clone())
             .app_data(self.quality.clone())
             .app_data(self.metrics.clone())
+            .app_data(self.jobs.clone())
+            .app_data(self.health.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(self.settings.max_body_bytes)
@@ -108,6 +138,9 @@ impl<S: Store, K: SecretCipher + 'static> ApiState<S, K> {
             .app_data(web::QueryConfig::default().error_handler(problem::query_error))
             .app_data(web::PathConfig::default().error_handler(problem::path_error))
             .app_data(web::PayloadConfig::default().limit(self.settings.max_body_bytes));
+        if let Some(events) = &self.events {
+            config.app_data(events.clone());
+        }
         mount_all::<S, K>(config, self.settings.metrics_require_key);
     }
 }
@@ -120,11 +153,13 @@ fn mount_all<S: Store, K: SecretCipher + 'static>(
     let mut mounted = vec![
         (Method::GET, "/health/live".to_owned()),
         (Method::GET, "/health/ready".to_owned()),
+        (Method::GET, "/health/workers".to_owned()),
         (Method::GET, "/metrics".to_owned()),
     ];
     config
         .route("/health/live", web::get().to(health::live))
         .route("/health/ready", web::get().to(health::ready::<S>))
+        .route("/health/workers", web::get().to(health::workers))
         .service(
             web::resource("/metrics")
                 .wrap(Condition::new(
@@ -154,23 +189,26 @@ pub fn mounted_routes<S: Store, K: SecretCipher + 'static>() -> Vec<(Method, Str
     mounted
 }
 
-/// Turns any error response that is not already a problem (no route, wrong method, a CORS
-/// refusal…) into one, keeping its status and the headers that explain it.
+/// Turns any error response that is not already JSON (no route, wrong method, a CORS refusal…)
+/// into a problem, keeping its status and the headers that explain it.
 async fn problem_responses<B: MessageBody + 'static>(
     request: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let response = next.call(request).await?;
     let status = response.status();
-    let is_problem = response
+    // The framework's own errors come without a body or as plain text; a JSON body (a problem,
+    // or `/health/ready`'s 503 report) already says what it means.
+    let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| {
             value
                 .as_bytes()
                 .starts_with(problem::PROBLEM_JSON.as_bytes())
+                || value.as_bytes().starts_with(b"application/json")
         });
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
         return Ok(response.map_into_left_body());
     }
     let (request, original) = response.into_parts();

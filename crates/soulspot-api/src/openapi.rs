@@ -39,7 +39,7 @@ impl Modify for SecuritySchemes {
     modifiers(&SecuritySchemes),
     security(("api_key" = []), ("bearer" = [])),
     paths(
-        health::live, health::ready, health::metrics,
+        health::live, health::ready, health::workers, health::metrics,
         routes::list_artists, routes::get_artist, routes::list_albums, routes::get_album,
         routes::list_tracks, routes::get_track, routes::search, routes::stats,
         routes::list_playlists, routes::get_playlist, routes::list_entries,
@@ -48,6 +48,8 @@ impl Modify for SecuritySchemes {
         routes::delete_credential,
         routes::list_profiles, routes::create_profile, routes::get_profile,
         routes::update_profile, routes::delete_profile, routes::activate_profile,
+        routes::list_jobs, routes::get_job, routes::cancel_job, routes::retry_job,
+        routes::start_maintenance, crate::events::events,
     ),
     tags(
         (name = "health", description = "Liveness, readiness and metrics (no key needed)"),
@@ -55,6 +57,7 @@ impl Modify for SecuritySchemes {
         (name = "playlists", description = "Imported playlists and their entries"),
         (name = "settings", description = "Run-time settings and stored credentials"),
         (name = "quality", description = "Quality profiles for downloads"),
+        (name = "jobs", description = "Background jobs, their progress and live events"),
     )
 )]
 pub struct ApiDoc;

@@ -25,6 +25,32 @@ pub struct Config {
     pub log: LogConfig,
     pub auth: AuthConfig,
     pub metrics: MetricsConfig,
+    pub worker: WorkerConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerConfig {
+    /// Jobs one worker process runs at once.
+    pub slots: usize,
+    /// Most jobs of one kind at once, by kind (e.g. `"library.scan" = 1`); others up to `slots`.
+    pub per_kind_limits: std::collections::BTreeMap<String, usize>,
+    /// Seconds a claim holds a job without a heartbeat; a crashed worker's jobs return after it.
+    pub lease_secs: u64,
+    /// Seconds between heartbeats (at most a third of the lease).
+    pub heartbeat_secs: u64,
+    /// Seconds an idle worker waits before looking for work unprompted.
+    pub poll_secs: u64,
+    /// Seconds running jobs may finish after shutdown is requested; then their leases are given
+    /// back and they run again later.
+    pub shutdown_grace_secs: u64,
+    /// First retry delay of a failing job, in seconds (doubling, with jitter, up to the maximum).
+    pub retry_base_secs: u64,
+    pub retry_max_secs: u64,
+    /// Hours between database maintenance runs (optimise, prune old jobs); 0 turns it off.
+    pub maintenance_every_hours: u64,
+    /// Days finished jobs are kept before maintenance deletes them.
+    pub keep_finished_jobs_days: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -133,6 +159,18 @@ impl Default for Config {
             metrics: MetricsConfig {
                 require_api_key: false,
             },
+            worker: WorkerConfig {
+                slots: 4,
+                per_kind_limits: std::collections::BTreeMap::new(),
+                lease_secs: 30,
+                heartbeat_secs: 10,
+                poll_secs: 5,
+                shutdown_grace_secs: 10,
+                retry_base_secs: 5,
+                retry_max_secs: 900,
+                maintenance_every_hours: 24,
+                keep_finished_jobs_days: 14,
+            },
         }
     }
 }
@@ -217,6 +255,28 @@ impl Config {
             self.server.max_body_bytes >= 1024,
             "server.max_body_bytes must be at least 1024"
         );
+        let worker = &self.worker;
+        anyhow::ensure!(worker.slots >= 1, "worker.slots must be at least 1");
+        anyhow::ensure!(
+            worker.lease_secs >= 3
+                && worker.heartbeat_secs >= 1
+                && worker.heartbeat_secs * 3 <= worker.lease_secs,
+            "worker.heartbeat_secs must be at least 1 and at most a third of worker.lease_secs (at least 3)"
+        );
+        anyhow::ensure!(
+            worker.poll_secs >= 1
+                && worker.retry_base_secs >= 1
+                && worker.retry_base_secs <= worker.retry_max_secs,
+            "worker.poll_secs and worker.retry_base_secs must be at least 1, and retry_base_secs at most retry_max_secs"
+        );
+        for (kind, limit) in &worker.per_kind_limits {
+            soulspot_domain::JobKind::parse(kind)
+                .with_context(|| format!("worker.per_kind_limits: {kind:?}"))?;
+            anyhow::ensure!(
+                *limit >= 1,
+                "worker.per_kind_limits.{kind} must be at least 1"
+            );
+        }
         for origin in &self.server.cors_origins {
             let parsed = url::Url::parse(origin)
                 .with_context(|| format!("server.cors_origins: {origin:?} is not an origin"))?;

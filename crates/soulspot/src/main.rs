@@ -1,6 +1,7 @@
 //! The SoulSpot binary: the composition root. It reads configuration, builds the process's
-//! singletons once (the database pool, later the HTTP client and upstream clients) and runs the
-//! chosen mode.
+//! singletons once (the database pool, the key files, the metrics recorder, the health registry;
+//! later the HTTP client and upstream clients) and runs the chosen mode: `serve` (API and worker),
+//! `api`, `worker`, `migrate` or `config`.
 
 /// mimalloc instead of the system allocator: reading a large playlist allocates hundreds of
 /// thousands of small strings, and glibc's malloc/free took a fifth of that time (see
@@ -11,6 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod config;
 mod logging;
 mod serve;
+mod workers;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +52,21 @@ enum Command {
         #[arg(long)]
         no_migrate: bool,
     },
+    /// Run only the HTTP API (job workers run in other processes against the same PostgreSQL).
+    Api {
+        /// Address to listen on (default: 127.0.0.1:8765).
+        #[arg(long, value_name = "ADDR:PORT")]
+        bind: Option<std::net::SocketAddr>,
+        /// Do not apply pending migrations; refuse to start if any are pending.
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Run only the job worker and the scheduler of periodic jobs.
+    Worker {
+        /// Do not apply pending migrations; refuse to start if any are pending.
+        #[arg(long)]
+        no_migrate: bool,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the effective configuration (secrets redacted) and exit.
@@ -71,7 +88,7 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let bind = match &cli.command {
-        Some(Command::Serve { bind, .. }) => *bind,
+        Some(Command::Serve { bind, .. } | Command::Api { bind, .. }) => *bind,
         _ => None,
     };
     let flags = FlagOverrides {
@@ -89,7 +106,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }) {
         Command::Serve { no_migrate, .. } => {
             logging::init(&config.log)?;
-            serve::serve(&config, serve::MigrationPolicy::from_flag(no_migrate)).await
+            let policy = serve::MigrationPolicy::from_flag(no_migrate);
+            serve::serve(&config, policy, serve::RunMode::Both).await
+        }
+        Command::Api { no_migrate, .. } => {
+            logging::init(&config.log)?;
+            let policy = serve::MigrationPolicy::from_flag(no_migrate);
+            serve::serve(&config, policy, serve::RunMode::Api).await
+        }
+        Command::Worker { no_migrate } => {
+            logging::init(&config.log)?;
+            let policy = serve::MigrationPolicy::from_flag(no_migrate);
+            serve::serve(&config, policy, serve::RunMode::Worker).await
         }
         Command::Migrate => {
             logging::init(&config.log)?;

@@ -4,10 +4,17 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use std::sync::Arc;
+
+use soulspot_application::JobNotices;
+use soulspot_application::health::HealthRegistry;
 use soulspot_infrastructure::secrets::{ApiKey, SecretKey, XChaChaCipher};
 use soulspot_infrastructure::{Database, DatabaseUrl};
+use soulspot_worker::{Clock, SystemClock};
+use tokio::sync::watch;
 
 use crate::config::Config;
+use crate::workers;
 
 /// Whether `serve` may change the schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +67,18 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
     apply_migrations(&database).await
 }
 
-pub async fn serve(config: &Config, policy: MigrationPolicy) -> anyhow::Result<()> {
+/// Which parts of SoulSpot this process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunMode {
+    /// The HTTP API and the job worker (the default: one process does everything).
+    Both,
+    /// Only the HTTP API (workers run in other processes against the same PostgreSQL).
+    Api,
+    /// Only the job worker and the scheduler.
+    Worker,
+}
+
+pub async fn serve(config: &Config, policy: MigrationPolicy, mode: RunMode) -> anyhow::Result<()> {
     let database = open_database(config).await?;
     match policy {
         MigrationPolicy::Apply => apply_migrations(&database).await?,
@@ -75,8 +93,54 @@ pub async fn serve(config: &Config, policy: MigrationPolicy) -> anyhow::Result<(
             );
         }
     }
+    let health = HealthRegistry::new();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // One signal stops every part: each waits on its own receiver.
+    let signal = shutdown_signal()?;
+    let (stop_sender, stop) = watch::channel(false);
+    tokio::spawn(async move {
+        signal.await;
+        stop_sender.send_replace(true);
+    });
+    let stopped = |mut stop: watch::Receiver<bool>| async move {
+        // An error means the sender is gone, which only happens after it sent.
+        let _ = stop.wait_for(|stopped| *stopped).await;
+    };
+
+    let worker = if mode == RunMode::Api {
+        None
+    } else {
+        let worker = workers::worker(&database, &config.worker, clock.clone(), &health)?
+            .wake_on(database.subscribe());
+        if let Some(scheduler) = workers::scheduler(&database, &config.worker, clock.clone())? {
+            tokio::spawn(scheduler.run(stopped(stop.clone())));
+        }
+        Some(tokio::spawn(worker.run(stopped(stop.clone()))))
+    };
+
+    if mode != RunMode::Worker {
+        serve_api(config, database, health, stopped(stop.clone())).await?;
+    } else {
+        tracing::info!("SoulSpot worker is running; no HTTP API in this process");
+    }
+    if let Some(worker) = worker {
+        worker
+            .await
+            .context("the worker task failed")?
+            .context("the worker failed")?;
+    }
+    tracing::info!("SoulSpot stopped");
+    Ok(())
+}
+
+async fn serve_api(
+    config: &Config,
+    database: Database,
+    health: HealthRegistry,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let (api_key, cipher) = load_keys(config)?;
-    let shutdown = shutdown_signal()?;
+    let events = database.clone();
     let listener = std::net::TcpListener::bind(config.server.bind)
         .with_context(|| format!("cannot listen on {}", config.server.bind))?;
     listener.set_nonblocking(true)?;
@@ -105,7 +169,9 @@ pub async fn serve(config: &Config, policy: MigrationPolicy) -> anyhow::Result<(
             compression_min_bytes: config.server.compression_min_bytes,
             metrics_require_key: config.metrics.require_api_key,
         },
-    );
+    )
+    .with_health(health)
+    .with_events(soulspot_api::EventSource(Arc::new(events)));
     let workers = match config.server.workers {
         0 => std::thread::available_parallelism().map_or(1, usize::from),
         workers => workers,
@@ -118,9 +184,7 @@ pub async fn serve(config: &Config, policy: MigrationPolicy) -> anyhow::Result<(
         shutdown,
     )
     .await
-    .context("the HTTP server failed")?;
-    tracing::info!("SoulSpot stopped");
-    Ok(())
+    .context("the HTTP server failed")
 }
 
 /// The API key (configured, or generated on first start into the data directory) and the cipher

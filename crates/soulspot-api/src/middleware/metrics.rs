@@ -178,6 +178,35 @@ fn statm_resident_bytes(statm: &str) -> Option<u64> {
     Some(pages.saturating_mul(ASSUMED_PAGE_SIZE))
 }
 
+/// Sets the health gauges of every registered worker and upstream: `soulspot_component_up`
+/// (1 unless down or stopped), `soulspot_component_consecutive_failures` and, for upstreams,
+/// `soulspot_circuit_breaker_state` (0 closed, 1 half-open, 2 open).
+pub fn export_health(registry: &soulspot_application::health::HealthRegistry) {
+    use soulspot_application::breaker::BreakerState;
+    use soulspot_application::health::ComponentState;
+    for component in registry.snapshot() {
+        let labels = [
+            ("kind", component.kind.as_str().to_owned()),
+            ("name", component.name.clone()),
+        ];
+        let up = !matches!(
+            component.state,
+            ComponentState::Down | ComponentState::Stopped
+        );
+        metrics::gauge!("soulspot_component_up", &labels).set(if up { 1.0 } else { 0.0 });
+        metrics::gauge!("soulspot_component_consecutive_failures", &labels)
+            .set(f64::from(component.consecutive_failures));
+        if let Some(state) = component.breaker {
+            let value = match state {
+                BreakerState::Closed => 0.0,
+                BreakerState::HalfOpen => 1.0,
+                BreakerState::Open => 2.0,
+            };
+            metrics::gauge!("soulspot_circuit_breaker_state", &labels).set(value);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -1,6 +1,7 @@
 //! Every route of the API, mounted through one [`Router`] that also records what it mounted, so a
 //! test can prove that the OpenAPI document lists every route and nothing else.
 
+mod jobs;
 mod library;
 mod playlists;
 mod quality;
@@ -11,6 +12,7 @@ use actix_web::{FromRequest, Handler, Responder, web};
 use soulspot_application::Store;
 use soulspot_domain::ports::SecretCipher;
 
+pub(crate) use jobs::*;
 pub(crate) use library::*;
 pub(crate) use playlists::*;
 pub(crate) use quality::*;
@@ -112,5 +114,15 @@ pub fn mount<S: Store, K: SecretCipher + 'static>(router: &mut Router<'_>) {
             Method::POST,
             "/quality-profiles/{id}/activate",
             activate_profile::<S>,
-        );
+        )
+        .route(Method::GET, "/jobs", list_jobs::<S>)
+        .route(Method::GET, "/jobs/{id}", get_job::<S>)
+        .route(Method::POST, "/jobs/{id}/cancel", cancel_job::<S>)
+        .route(Method::POST, "/jobs/{id}/retry", retry_job::<S>)
+        .route(
+            Method::POST,
+            "/maintenance/database",
+            start_maintenance::<S>,
+        )
+        .route(Method::GET, "/events", crate::events::events);
 }

@@ -14,6 +14,7 @@ use crate::{KEY, call, get};
 const OPEN_ROUTES: &[(&str, &str)] = &[
     ("GET", "/health/live"),
     ("GET", "/health/ready"),
+    ("GET", "/health/workers"),
     ("GET", "/metrics"),
 ];
 

@@ -5,6 +5,7 @@
 
 mod contract;
 mod fuzz;
+mod jobs;
 mod resources;
 mod statements;
 
@@ -37,6 +38,9 @@ pub fn state(database: &Database, keys: &tempfile::TempDir) -> ApiState<Database
             metrics_require_key: false,
         },
     )
+    .with_events(soulspot_api::EventSource(std::sync::Arc::new(
+        database.clone(),
+    )))
 }
 
 /// Builds the full application (every middleware) as a service tests can call.
@@ -81,7 +85,15 @@ where
     let response = test::call_service(app, request).await;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = test::read_body(response).await.to_vec();
+    // An event stream never ends: its status and headers are all a generic call can check.
+    let streaming = headers
+        .get("content-type")
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/event-stream"));
+    let body = if streaming {
+        Vec::new()
+    } else {
+        test::read_body(response).await.to_vec()
+    };
     Reply {
         status,
         headers,
