@@ -176,3 +176,25 @@ pub fn catalog_batch(seed: u64, first_track: u64, tracks: u64) -> CatalogBatch {
         tracks,
     }
 }
+
+/// A present, readable FLAC library file of `size_bytes` at `<folder>/<track id>.flac`, linked to
+/// `track`: what tests and benchmarks seed when they need "the library has this track".
+pub fn present_flac_file(
+    track: soulspot_domain::TrackId,
+    folder: &str,
+    size_bytes: i64,
+) -> soulspot_domain::NewLibraryFile {
+    soulspot_domain::NewLibraryFile {
+        path: format!("{folder}/{}.flac", track.0),
+        folder_id: None,
+        size_bytes,
+        modified_at: None,
+        audio: soulspot_domain::AudioProperties {
+            format: Some("flac".into()),
+            ..soulspot_domain::AudioProperties::default()
+        },
+        track_id: Some(track),
+        tags_json: None,
+        broken_reason: None,
+    }
+}

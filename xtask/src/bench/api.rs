@@ -26,10 +26,10 @@ use clap::Args;
 use soulspot_domain::ports::{
     CatalogRepository as _, LibraryFileRepository as _, PlaylistRepository as _,
 };
-use soulspot_domain::{AudioProperties, NewLibraryFile, NewPlaylist, PlaylistId, TrackId};
-use soulspot_infrastructure::{Database, DatabaseUrl, PoolSettings};
+use soulspot_domain::{NewLibraryFile, NewPlaylist, PlaylistId, TrackId};
+use soulspot_infrastructure::{Database, PoolSettings};
 use soulspot_testkit::TestDatabase;
-use soulspot_testkit::catalog::{catalog_batch, spotify_id};
+use soulspot_testkit::catalog::{catalog_batch, present_flac_file, spotify_id};
 use soulspot_testkit::database::POSTGRES_URL_VARIABLE;
 
 use super::report::with_thousands;
@@ -128,14 +128,7 @@ pub async fn run(arguments: ApiBenchArgs) -> anyhow::Result<ExitCode> {
 
     match postgres_url {
         Some(server_url) => {
-            // The testkit panics on an unreachable server; connecting first turns that into an error.
-            let server = DatabaseUrl::parse(&server_url)?;
-            Database::connect(&server, &PoolSettings::default())
-                .await
-                .with_context(|| {
-                    format!("cannot reach the PostgreSQL server {}", server.redacted())
-                })?;
-            let postgres = TestDatabase::postgres_on(&server_url, PoolSettings::default()).await;
+            let postgres = super::fresh_postgres(&server_url).await?;
             eprintln!(
                 "postgres: benchmarking in the fresh database {}",
                 postgres.name
@@ -313,19 +306,7 @@ async fn seed(
     let files: Vec<NewLibraryFile> = track_ids
         .iter()
         .step_by(FILE_EVERY)
-        .map(|id| NewLibraryFile {
-            path: format!("/music/bench/{}.flac", id.0),
-            folder_id: None,
-            size_bytes: 30_000_000,
-            modified_at: None,
-            audio: AudioProperties {
-                format: Some("flac".into()),
-                ..AudioProperties::default()
-            },
-            track_id: Some(*id),
-            tags_json: None,
-            broken_reason: None,
-        })
+        .map(|id| present_flac_file(*id, "/music/bench", 30_000_000))
         .collect();
     let mut files = files.into_iter().peekable();
     while files.peek().is_some() {

@@ -85,14 +85,7 @@ async fn run_database_bench(arguments: DatabaseBenchArgs) -> anyhow::Result<Exit
 
     match postgres_url {
         Some(server_url) => {
-            // The testkit panics on an unreachable server; connecting first turns that into an error.
-            let server = DatabaseUrl::parse(&server_url)?;
-            Database::connect(&server, &PoolSettings::default())
-                .await
-                .with_context(|| {
-                    format!("cannot reach the PostgreSQL server {}", server.redacted())
-                })?;
-            let postgres = TestDatabase::postgres_on(&server_url, PoolSettings::default()).await;
+            let postgres = fresh_postgres(&server_url).await?;
             eprintln!(
                 "postgres: benchmarking in the fresh database {}",
                 postgres.name
@@ -106,6 +99,16 @@ async fn run_database_bench(arguments: DatabaseBenchArgs) -> anyhow::Result<Exit
         None => eprintln!("PostgreSQL skipped: pass --postgres-url or set {POSTGRES_URL_VARIABLE}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A fresh, migrated benchmark database on the PostgreSQL server at `server_url`.
+pub(crate) async fn fresh_postgres(server_url: &str) -> anyhow::Result<TestDatabase> {
+    // The testkit panics on an unreachable server; connecting first turns that into an error.
+    let server = DatabaseUrl::parse(server_url)?;
+    Database::connect(&server, &PoolSettings::default())
+        .await
+        .with_context(|| format!("cannot reach the PostgreSQL server {}", server.redacted()))?;
+    Ok(TestDatabase::postgres_on(server_url, PoolSettings::default()).await)
 }
 
 fn print_table(figures: &BackendFigures, plan: Plan) {

@@ -15,10 +15,10 @@ use actix_web::http::header::HeaderMap;
 use actix_web::test;
 use soulspot_api::{ApiKey, ApiSettings, ApiState};
 use soulspot_domain::ports::{CatalogRepository, LibraryFileRepository, PlaylistRepository};
-use soulspot_domain::{AudioProperties, NewLibraryFile, NewPlaylist, PlaylistId, TrackId};
+use soulspot_domain::{NewPlaylist, PlaylistId, TrackId};
 use soulspot_infrastructure::Database;
 use soulspot_infrastructure::secrets::{SecretKey, XChaChaCipher};
-use soulspot_testkit::catalog::{catalog_batch, spotify_id};
+use soulspot_testkit::catalog::{catalog_batch, present_flac_file, spotify_id};
 
 pub const KEY: &str = "test-key-0123456789abcdef";
 pub const MAX_BODY: usize = 64 * 1024;
@@ -147,19 +147,7 @@ pub async fn seed(database: &Database, tracks: u64, entries: usize) -> Seeded {
         .tracks
         .iter()
         .step_by(3)
-        .map(|id| NewLibraryFile {
-            path: format!("/music/{}.flac", id.0),
-            folder_id: None,
-            size_bytes: 20_000_000,
-            modified_at: None,
-            audio: AudioProperties {
-                format: Some("flac".into()),
-                ..AudioProperties::default()
-            },
-            track_id: Some(*id),
-            tags_json: None,
-            broken_reason: None,
-        })
+        .map(|id| present_flac_file(*id, "/music", 20_000_000))
         .collect();
     database.upsert_files(files).await.unwrap();
     Seeded {
