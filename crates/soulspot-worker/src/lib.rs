@@ -5,12 +5,14 @@
 //! `JobRepository` port; it never depends on a database driver (`cargo xtask check-layers`).
 
 pub mod clock;
+pub mod diagnostics;
 pub mod handler;
 pub mod maintenance;
 pub mod runtime;
 pub mod schedule;
 
 pub use clock::{Clock, SystemClock, TokioClock};
+pub use diagnostics::{DIAGNOSTIC_SLEEP_KIND, DiagnosticSleepHandler};
 pub use handler::{Cancelled, HandlerFuture, JobContext, JobFailure, JobHandler, JobResult};
 pub use maintenance::MaintenanceHandler;
 pub use runtime::{Worker, WorkerError, WorkerSettings};

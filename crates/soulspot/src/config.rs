@@ -51,6 +51,9 @@ pub struct WorkerConfig {
     pub maintenance_every_hours: u64,
     /// Days finished jobs are kept before maintenance deletes them.
     pub keep_finished_jobs_days: u64,
+    /// Registers `diagnostics.sleep`, a job that sleeps and records a marker file in
+    /// `<data_dir>/diagnostics` (for checking a deployment's workers, and for crash tests).
+    pub diagnostic_jobs: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -170,6 +173,7 @@ impl Default for Config {
                 retry_max_secs: 900,
                 maintenance_every_hours: 24,
                 keep_finished_jobs_days: 14,
+                diagnostic_jobs: false,
             },
         }
     }

@@ -110,8 +110,14 @@ pub async fn serve(config: &Config, policy: MigrationPolicy, mode: RunMode) -> a
     let worker = if mode == RunMode::Api {
         None
     } else {
-        let worker = workers::worker(&database, &config.worker, clock.clone(), &health)?
-            .wake_on(database.subscribe());
+        let worker = workers::worker(
+            &database,
+            &config.worker,
+            &config.data_dir,
+            clock.clone(),
+            &health,
+        )?
+        .wake_on(database.subscribe());
         if let Some(scheduler) = workers::scheduler(&database, &config.worker, clock.clone())? {
             tokio::spawn(scheduler.run(stopped(stop.clone())));
         }

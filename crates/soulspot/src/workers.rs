@@ -10,7 +10,10 @@ use soulspot_application::health::HealthRegistry;
 use soulspot_application::jobs::MAINTENANCE_KIND;
 use soulspot_domain::JobKind;
 use soulspot_infrastructure::Database;
-use soulspot_worker::{Clock, MaintenanceHandler, Schedule, Scheduler, Worker, WorkerSettings};
+use soulspot_worker::{
+    Clock, DIAGNOSTIC_SLEEP_KIND, DiagnosticSleepHandler, MaintenanceHandler, Schedule, Scheduler,
+    Worker, WorkerSettings,
+};
 
 use crate::config::WorkerConfig;
 
@@ -58,6 +61,7 @@ pub fn settings(config: &WorkerConfig) -> anyhow::Result<WorkerSettings> {
 pub fn worker(
     database: &Database,
     config: &WorkerConfig,
+    data_dir: &std::path::Path,
     clock: Arc<dyn Clock>,
     health: &HealthRegistry,
 ) -> anyhow::Result<Worker<Database>> {
@@ -68,9 +72,16 @@ pub fn worker(
         clock.clone(),
         Duration::from_secs(config.keep_finished_jobs_days * 24 * 3600),
     );
-    Ok(Worker::new(database.clone(), settings, clock)
+    let mut worker = Worker::new(database.clone(), settings, clock)
         .handle(JobKind::parse(MAINTENANCE_KIND)?, maintenance)
-        .report_to(health.register_worker(format!("worker {owner}"), true)))
+        .report_to(health.register_worker(format!("worker {owner}"), true));
+    if config.diagnostic_jobs {
+        worker = worker.handle(
+            JobKind::parse(DIAGNOSTIC_SLEEP_KIND)?,
+            DiagnosticSleepHandler::new(data_dir.join("diagnostics"), owner),
+        );
+    }
+    Ok(worker)
 }
 
 /// The scheduler of periodic kinds (none when every interval is off).
