@@ -322,3 +322,69 @@ async fn request_ids_are_echoed_and_metrics_count_routes_by_pattern() {
     assert!(text.contains("process_resident_memory_bytes"));
     assert!(!text.contains("424242"), "raw paths must not become labels");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_answers_configured_origins_only() {
+    let test = TestDatabase::sqlite().await;
+    let keys = tempfile::tempdir().unwrap();
+    let secret_key = soulspot_infrastructure::secrets::SecretKey::load_or_create(
+        &keys.path().join("secret.key"),
+    )
+    .unwrap();
+    let state = soulspot_api::ApiState::new(
+        test.database.clone(),
+        XChaChaCipher::new(&secret_key),
+        soulspot_api::MetricsEndpoint::install().unwrap(),
+        soulspot_api::ApiSettings {
+            api_key: soulspot_api::ApiKey::new(KEY.into()),
+            cors_origins: vec!["http://localhost:3000".into()],
+            max_body_bytes: crate::MAX_BODY,
+            compression_min_bytes: 1024,
+            metrics_require_key: false,
+        },
+    );
+    let app = actix_web::test::init_service(soulspot_api::app(state)).await;
+    // A browser's preflight carries no key; it is answered before authentication.
+    let preflight = call(
+        &app,
+        TestRequest::default()
+            .method(actix_web::http::Method::OPTIONS)
+            .uri("/api/v1/settings")
+            .insert_header(("origin", "http://localhost:3000"))
+            .insert_header(("access-control-request-method", "PUT"))
+            .insert_header(("access-control-request-headers", "x-api-key, content-type"))
+            .to_request(),
+    )
+    .await;
+    assert!(preflight.status < 300, "{preflight:?}");
+    assert_eq!(
+        preflight
+            .headers
+            .get("access-control-allow-origin")
+            .unwrap(),
+        "http://localhost:3000"
+    );
+    let allowed = call(
+        &app,
+        get("/api/v1/stats")
+            .insert_header(("origin", "http://localhost:3000"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(allowed.status, 200);
+    assert_eq!(
+        allowed.headers.get("access-control-allow-origin").unwrap(),
+        "http://localhost:3000"
+    );
+    let other = call(
+        &app,
+        get("/api/v1/stats")
+            .insert_header(("origin", "https://evil.example"))
+            .to_request(),
+    )
+    .await;
+    assert!(!other.headers.contains_key("access-control-allow-origin"));
+    if other.status >= 400 {
+        assert_eq!(other.content_type(), "application/problem+json");
+    }
+}
