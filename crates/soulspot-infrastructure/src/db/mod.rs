@@ -46,6 +46,66 @@ pub use pool::{Backend, DbPool, PoolSettings, PoolStatus, StatementCounter};
 use soulspot_domain::RepositoryError;
 use soulspot_domain::ports::{DatabaseProbe, DatabaseStatus};
 
+/// The SQLite arm of the repository macros: `$body` runs in one `spawn_blocking` on the pooled
+/// synchronous connection, inside `BEGIN IMMEDIATE … COMMIT` when `immediate` is given.
+macro_rules! on_sqlite {
+    ($pool:expr, |$conn:ident| $body:expr) => {{
+        let mut pooled = $pool.get().await.map_err($crate::db::DbError::Pool)?;
+        pooled
+            .spawn_blocking(move |$conn| {
+                #[allow(unused_macros)]
+                macro_rules! run {
+                    ($query:expr) => {{
+                        use diesel::RunQueryDsl as _;
+                        $query
+                    }};
+                }
+                $body
+            })
+            .await
+            .map_err($crate::db::DbError::Query)
+    }};
+    ($pool:expr, immediate |$conn:ident| $body:expr) => {
+        $crate::db::on_sqlite!($pool, |$conn| $conn.immediate_transaction(|$conn| $body))
+    };
+}
+
+/// The PostgreSQL arm of the repository macros: `$body` runs on the pooled async connection,
+/// inside a transaction when `transaction` is given.
+macro_rules! on_postgres {
+    ($pool:expr, |$conn:ident| $body:expr) => {{
+        let mut pooled = $pool.get().await.map_err($crate::db::DbError::Pool)?;
+        let $conn: &mut diesel_async::AsyncPgConnection = &mut *pooled;
+        #[allow(unused_macros)]
+        macro_rules! run {
+            ($query:expr) => {{
+                use diesel_async::RunQueryDsl as _;
+                $query.await
+            }};
+        }
+        let result: diesel::QueryResult<_> = async move { $body }.await;
+        result.map_err($crate::db::DbError::Query)
+    }};
+    ($pool:expr, transaction |$conn:ident| $body:expr) => {{
+        use diesel_async::AsyncConnection as _;
+        let mut pooled = $pool.get().await.map_err($crate::db::DbError::Pool)?;
+        let connection: &mut diesel_async::AsyncPgConnection = &mut *pooled;
+        let result: diesel::QueryResult<_> = connection
+            .transaction(async move |$conn: &mut diesel_async::AsyncPgConnection| {
+                #[allow(unused_macros)]
+                macro_rules! run {
+                    ($query:expr) => {{
+                        use diesel_async::RunQueryDsl as _;
+                        $query.await
+                    }};
+                }
+                $body
+            })
+            .await;
+        result.map_err($crate::db::DbError::Query)
+    }};
+}
+
 /// Runs `$body` on a pooled connection, outside any transaction (reads). Inside the body,
 /// `run!(query.load::<T>(conn))` runs a diesel query on whichever backend is in use: the body is
 /// compiled once per backend, with the synchronous `RunQueryDsl` for SQLite and the async one (and
@@ -54,35 +114,8 @@ use soulspot_domain::ports::{DatabaseProbe, DatabaseStatus};
 macro_rules! read {
     ($db:expr, |$conn:ident| $body:expr) => {
         match &$db.pool {
-            $crate::db::DbPool::Sqlite(pool) => {
-                let mut pooled = pool.get().await.map_err($crate::db::DbError::Pool)?;
-                pooled
-                    .spawn_blocking(move |$conn| {
-                        #[allow(unused_macros)]
-                        macro_rules! run {
-                            ($query:expr) => {{
-                                use diesel::RunQueryDsl as _;
-                                $query
-                            }};
-                        }
-                        $body
-                    })
-                    .await
-                    .map_err($crate::db::DbError::Query)
-            }
-            $crate::db::DbPool::Pg(pool) => {
-                let mut pooled = pool.get().await.map_err($crate::db::DbError::Pool)?;
-                let $conn: &mut diesel_async::AsyncPgConnection = &mut *pooled;
-                #[allow(unused_macros)]
-                macro_rules! run {
-                    ($query:expr) => {{
-                        use diesel_async::RunQueryDsl as _;
-                        $query.await
-                    }};
-                }
-                let result: diesel::QueryResult<_> = async move { $body }.await;
-                result.map_err($crate::db::DbError::Query)
-            }
+            $crate::db::DbPool::Sqlite(pool) => $crate::db::on_sqlite!(pool, |$conn| $body),
+            $crate::db::DbPool::Pg(pool) => $crate::db::on_postgres!(pool, |$conn| $body),
         }
     };
 }
@@ -93,40 +126,10 @@ macro_rules! write {
     ($db:expr, |$conn:ident| $body:expr) => {
         match &$db.pool {
             $crate::db::DbPool::Sqlite(pool) => {
-                let mut pooled = pool.get().await.map_err($crate::db::DbError::Pool)?;
-                pooled
-                    .spawn_blocking(move |$conn| {
-                        $conn.immediate_transaction(|$conn| {
-                            #[allow(unused_macros)]
-                            macro_rules! run {
-                                ($query:expr) => {{
-                                    use diesel::RunQueryDsl as _;
-                                    $query
-                                }};
-                            }
-                            $body
-                        })
-                    })
-                    .await
-                    .map_err($crate::db::DbError::Query)
+                $crate::db::on_sqlite!(pool, immediate | $conn | $body)
             }
             $crate::db::DbPool::Pg(pool) => {
-                use diesel_async::AsyncConnection as _;
-                let mut pooled = pool.get().await.map_err($crate::db::DbError::Pool)?;
-                let connection: &mut diesel_async::AsyncPgConnection = &mut *pooled;
-                let result: diesel::QueryResult<_> = connection
-                    .transaction(async move |$conn: &mut diesel_async::AsyncPgConnection| {
-                        #[allow(unused_macros)]
-                        macro_rules! run {
-                            ($query:expr) => {{
-                                use diesel_async::RunQueryDsl as _;
-                                $query.await
-                            }};
-                        }
-                        $body
-                    })
-                    .await;
-                result.map_err($crate::db::DbError::Query)
+                $crate::db::on_postgres!(pool, transaction | $conn | $body)
             }
         }
     };
@@ -141,36 +144,9 @@ macro_rules! write_one {
     ($db:expr, |$conn:ident| $body:expr) => {
         match &$db.pool {
             $crate::db::DbPool::Sqlite(pool) => {
-                let mut pooled = pool.get().await.map_err($crate::db::DbError::Pool)?;
-                pooled
-                    .spawn_blocking(move |$conn| {
-                        $conn.immediate_transaction(|$conn| {
-                            #[allow(unused_macros)]
-                            macro_rules! run {
-                                ($query:expr) => {{
-                                    use diesel::RunQueryDsl as _;
-                                    $query
-                                }};
-                            }
-                            $body
-                        })
-                    })
-                    .await
-                    .map_err($crate::db::DbError::Query)
+                $crate::db::on_sqlite!(pool, immediate | $conn | $body)
             }
-            $crate::db::DbPool::Pg(pool) => {
-                let mut pooled = pool.get().await.map_err($crate::db::DbError::Pool)?;
-                let $conn: &mut diesel_async::AsyncPgConnection = &mut *pooled;
-                #[allow(unused_macros)]
-                macro_rules! run {
-                    ($query:expr) => {{
-                        use diesel_async::RunQueryDsl as _;
-                        $query.await
-                    }};
-                }
-                let result: diesel::QueryResult<_> = async move { $body }.await;
-                result.map_err($crate::db::DbError::Query)
-            }
+            $crate::db::DbPool::Pg(pool) => $crate::db::on_postgres!(pool, |$conn| $body),
         }
     };
 }
@@ -200,6 +176,8 @@ macro_rules! id_page {
 }
 
 pub(crate) use id_page;
+pub(crate) use on_postgres;
+pub(crate) use on_sqlite;
 pub(crate) use read;
 pub(crate) use write;
 pub(crate) use write_one;
