@@ -11,7 +11,7 @@ use diesel::{QueryableByName, sql_query};
 use soulspot_domain::{Album, Artist, RepositoryError, TrackId, TrackSearchHit};
 
 use super::rows::{AlbumRow, ArtistRow};
-use super::{Backend, Database, read};
+use super::{Backend, Database, DbError, read};
 
 /// Words beyond this are ignored; a search box does not need more.
 const MAX_WORDS: usize = 16;
@@ -135,35 +135,53 @@ fn entity_search(
     }
 }
 
-pub(crate) async fn search_artists(
+/// Runs one [`entity_search`] and returns the matching rows, best first; no words, no query.
+async fn search_rows<R>(
     database: &Database,
     query: &str,
     limit: u32,
-) -> Result<Vec<Artist>, RepositoryError> {
+    columns: &str,
+    target: &str,
+    index: (&str, &str),
+) -> Result<Vec<R>, RepositoryError>
+where
+    R: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + Send + 'static,
+{
     let words = search_words(query);
     if words.is_empty() {
         return Ok(Vec::new());
     }
     let limit = i64::from(limit.clamp(1, MAX_LIMIT));
-    let (sql, expression) = entity_search(
-        database.backend(),
-        &words,
+    let (sql, expression) = entity_search(database.backend(), &words, columns, target, index);
+    let rows = read!(database, |conn| run!(
+        sql_query(sql)
+            .bind::<Text, _>(expression)
+            .bind::<BigInt, _>(limit)
+            .load::<R>(conn)
+    ))?;
+    Ok(rows)
+}
+
+pub(crate) async fn search_artists(
+    database: &Database,
+    query: &str,
+    limit: u32,
+) -> Result<Vec<Artist>, RepositoryError> {
+    let rows: Vec<ArtistRow> = search_rows(
+        database,
+        query,
+        limit,
         "t.id, t.name, t.sort_name, t.spotify_id, t.mbid",
         "artists",
         ("artist_search", "artist_id"),
-    );
-    let artists = read!(database, |conn| {
-        let rows: Vec<ArtistRow> = run!(
-            sql_query(sql)
-                .bind::<Text, _>(expression)
-                .bind::<BigInt, _>(limit)
-                .load::<ArtistRow>(conn)
-        )?;
-        rows.into_iter()
-            .map(ArtistRow::into_domain)
-            .collect::<Result<Vec<_>, _>>()
-    })?;
-    Ok(artists)
+    )
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            row.into_domain()
+                .map_err(|error| DbError::Query(error).into())
+        })
+        .collect()
 }
 
 pub(crate) async fn search_albums(
@@ -171,31 +189,22 @@ pub(crate) async fn search_albums(
     query: &str,
     limit: u32,
 ) -> Result<Vec<Album>, RepositoryError> {
-    let words = search_words(query);
-    if words.is_empty() {
-        return Ok(Vec::new());
-    }
-    let limit = i64::from(limit.clamp(1, MAX_LIMIT));
-    let (sql, expression) = entity_search(
-        database.backend(),
-        &words,
+    let rows: Vec<AlbumRow> = search_rows(
+        database,
+        query,
+        limit,
         "t.id, t.title, t.album_artist_id, t.year, t.release_type, t.spotify_id, t.mbid, \
          t.release_group_mbid, t.cover_path",
         "albums",
         ("album_search", "album_id"),
-    );
-    let albums = read!(database, |conn| {
-        let rows: Vec<AlbumRow> = run!(
-            sql_query(sql)
-                .bind::<Text, _>(expression)
-                .bind::<BigInt, _>(limit)
-                .load::<AlbumRow>(conn)
-        )?;
-        rows.into_iter()
-            .map(AlbumRow::into_domain)
-            .collect::<Result<Vec<_>, _>>()
-    })?;
-    Ok(albums)
+    )
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            row.into_domain()
+                .map_err(|error| DbError::Query(error).into())
+        })
+        .collect()
 }
 
 #[cfg(test)]
