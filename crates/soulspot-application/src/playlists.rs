@@ -26,14 +26,13 @@ impl<S: PlaylistRepository> PlaylistService<S> {
         Ok(self.store.playlist(id).await?)
     }
 
-    /// A page of entries by position; `NotFound` for an unknown playlist (checked first, so an
-    /// empty page always means an empty playlist).
+    /// A page of entries by position; `NotFound` for an unknown playlist (the repository tells
+    /// it from an empty one).
     pub async fn entries(
         &self,
         id: PlaylistId,
         page: PageRequest<i32>,
     ) -> ServiceResult<Page<PlaylistEntryDetails, i32>> {
-        self.store.playlist(id).await?;
         Ok(self.store.entries_page(id, page).await?)
     }
 }

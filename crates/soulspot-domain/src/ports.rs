@@ -134,7 +134,8 @@ pub trait PlaylistRepository: Send + Sync {
     ) -> impl Future<Output = Result<()>> + Send;
 
     /// A page of entries by position, each with its track, artists, album and file status, in at
-    /// most two statements whatever the page size.
+    /// most two statements whatever the page size (a third, only for an empty page, tells an empty
+    /// playlist from an unknown one: `NotFound`).
     fn entries_page(
         &self,
         id: PlaylistId,

@@ -282,6 +282,21 @@ impl PlaylistRepository for Database {
         let rows = self
             .entries_between(id, after, Some(i64::from(page.limit()) + 1))
             .await?;
+        // Only an empty page needs to know whether the playlist exists at all: a full page costs
+        // no extra statement (and no `COUNT(*)` of its entries).
+        if rows.is_empty() {
+            let playlist_id = id.0;
+            let exists = read!(self, |conn| run!(
+                playlists::table
+                    .find(playlist_id)
+                    .select(playlists::id)
+                    .first::<i64>(conn)
+            )
+            .optional())?;
+            if exists.is_none() {
+                return Err(RepositoryError::not_found("playlist", id));
+            }
+        }
         Ok(Page::from_overfetched(rows, page.limit(), |entry| {
             entry.position
         }))
