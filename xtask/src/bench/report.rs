@@ -222,7 +222,7 @@ pub fn with_thousands(value: u64) -> String {
 }
 
 /// Milliseconds with two decimals below 10 ms and one above: enough precision either way.
-fn milliseconds(duration: Duration) -> String {
+pub(crate) fn milliseconds(duration: Duration) -> String {
     let millis = duration.as_secs_f64() * 1000.0;
     if millis < 10.0 {
         format!("{millis:.2} ms")

@@ -1,11 +1,10 @@
 //! The figures of one backend and their markdown table, in the style of `bench db`'s report.
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use super::client::LoadFigures;
 use super::server::LogExcerpt;
-use crate::bench::report::with_thousands;
+use crate::bench::report::{milliseconds, with_thousands};
 
 /// One scenario at one concurrency.
 pub struct Row {
@@ -99,15 +98,5 @@ impl BackendFigures {
             with_thousands(unavailable as u64)
         );
         table
-    }
-}
-
-/// Milliseconds with two decimals below 10 ms and one above.
-fn milliseconds(duration: Duration) -> String {
-    let millis = duration.as_secs_f64() * 1000.0;
-    if millis < 10.0 {
-        format!("{millis:.2} ms")
-    } else {
-        format!("{millis:.1} ms")
     }
 }
