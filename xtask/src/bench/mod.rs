@@ -1,11 +1,13 @@
 //! `cargo xtask bench db`: measures the database repositories on SQLite and, when a server is
 //! named, PostgreSQL, and prints one markdown table per backend for docs/PERFORMANCE.md.
-//! `cargo xtask bench api` (in `api`) does the same for the HTTP API, served in-process.
+//! `cargo xtask bench api` (in `api`) does the same for the HTTP API, served in-process, and
+//! `cargo xtask bench jobs` (in `jobs`) for the job store and the worker runtime.
 //!
 //! Figures from a debug build would be meaningless, so a debug xtask re-runs itself in release.
 //! Progress goes to stderr and the tables to stdout, so `> figures.md` captures only the tables.
 
 mod api;
+mod jobs;
 mod report;
 mod scenarios;
 
@@ -27,6 +29,8 @@ pub enum BenchTarget {
     Db(DatabaseBenchArgs),
     /// Serves the real API on a seeded database and loads it over loopback HTTP/1.1.
     Api(api::ApiBenchArgs),
+    /// Enqueues no-op jobs and drains them through the real worker runtime.
+    Jobs(jobs::JobsBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -49,6 +53,7 @@ pub async fn run(target: BenchTarget) -> anyhow::Result<ExitCode> {
     match target {
         BenchTarget::Db(arguments) => run_database_bench(arguments).await,
         BenchTarget::Api(arguments) => api::run(arguments).await,
+        BenchTarget::Jobs(arguments) => jobs::run(arguments).await,
     }
 }
 
@@ -73,7 +78,11 @@ async fn run_database_bench(arguments: DatabaseBenchArgs) -> anyhow::Result<Exit
 
     println!("## Database benchmark");
     println!();
-    println!("{}", machine_line());
+    println!(
+        "{} Batches of {} tracks.",
+        machine_line(),
+        with_thousands(scenarios::TRACKS_PER_BATCH)
+    );
     println!();
 
     let sqlite = TestDatabase::sqlite_with(PoolSettings::default()).await;
@@ -153,8 +162,7 @@ fn machine_line() -> String {
         })
         .unwrap_or_else(|| "unknown CPU".to_owned());
     format!(
-        "Machine: {cores} cores (`nproc`), {model}, {os}; release build; batches of {batch} tracks.",
+        "Machine: {cores} cores (`nproc`), {model}, {os}; release build.",
         os = std::env::consts::OS,
-        batch = with_thousands(scenarios::TRACKS_PER_BATCH)
     )
 }
