@@ -5,6 +5,7 @@
 //! here; `cargo xtask check-layers` proves it.
 
 pub mod backoff;
+pub mod batch;
 pub mod breaker;
 pub mod credentials;
 pub mod error;

@@ -5,7 +5,9 @@
 //! sees diesel, a connection or SQL.
 
 pub mod db;
+pub mod http;
 pub mod secrets;
+pub mod upstreams;
 
 pub use db::{Backend, Database, DatabaseUrl, PoolSettings, StatementCounter};
 pub use secrets::{ApiKey, KeyFileError, SecretKey, XChaChaCipher};

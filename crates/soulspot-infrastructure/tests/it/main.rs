@@ -32,6 +32,7 @@ macro_rules! contract_tests {
 
 mod catalog;
 mod connect;
+mod http;
 mod jobs;
 mod misc;
 mod notices;
