@@ -400,7 +400,7 @@ async fn two_schedulers_queue_each_run_once(database: Database) {
     let claimed = database
         .claim(
             "w",
-            &[kind.clone()],
+            std::slice::from_ref(&kind),
             10,
             clock.now(),
             Duration::from_secs(30),
