@@ -283,7 +283,9 @@ fn check_effects(effects: &Path, killed_at: &HashMap<String, i64>, survivors: &[
         for pair in runs.windows(2) {
             assert!(
                 pair[0].end <= pair[1].start,
-                "job {id} ran in two processes at once: {pair:?}"
+                "job {id} ran in {} and {} at once: {pair:?}",
+                pair[0].owner,
+                pair[1].owner
             );
         }
     }
