@@ -1,6 +1,8 @@
 //! `cargo xtask check-layers`: proves that dependencies point inwards. The domain and application
 //! crates must not reach a database driver, an HTTP stack or a tag library, even transitively; the
-//! api and worker crates must not reach a database driver (they talk to storage through the ports).
+//! api and worker crates must not reach a database driver (they talk to storage through the ports);
+//! and the product (the `soulspot` binary's normal dependencies) holds no HTTP client but the one
+//! pooled hyper-util client of `infrastructure::http`.
 //!
 //! The graph comes from `cargo tree`, so the check sees exactly what the build would link, through
 //! any number of intermediate crates.
@@ -30,6 +32,21 @@ const ADAPTER_ONLY_CRATES: &[&str] = &[
 const DATABASE_DRIVER_CRATES: &[&str] =
     &["diesel", "diesel-async", "libsqlite3-sys", "tokio-postgres"];
 
+/// HTTP clients other than hyper-util's: the product ships exactly one (`infrastructure::http`),
+/// so pools, timeouts and TLS are configured in one place. Test code may use others.
+const OTHER_HTTP_CLIENT_CRATES: &[&str] = &[
+    "reqwest",
+    "ureq",
+    "isahc",
+    "surf",
+    "attohttpc",
+    "curl",
+    "awc",
+    "minreq",
+    "hyper-tls",
+    "native-tls",
+];
+
 /// One package and the crates that must not appear anywhere in its dependency graph.
 struct LayerRule {
     package: &'static str,
@@ -52,6 +69,11 @@ const LAYER_RULES: &[LayerRule] = &[
     LayerRule {
         package: "soulspot-worker",
         forbidden: DATABASE_DRIVER_CRATES,
+    },
+    // The binary links every product crate: its normal dependencies are the product's.
+    LayerRule {
+        package: "soulspot",
+        forbidden: OTHER_HTTP_CLIENT_CRATES,
     },
 ];
 
