@@ -26,6 +26,87 @@ pub struct Config {
     pub auth: AuthConfig,
     pub metrics: MetricsConfig,
     pub worker: WorkerConfig,
+    pub http: HttpConfig,
+    pub upstreams: UpstreamsConfig,
+    pub musicbrainz: MusicBrainzConfig,
+}
+
+/// The one outbound HTTP client's pool.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    pub connect_timeout_secs: u64,
+    /// Seconds an idle pooled connection is kept open.
+    pub pool_idle_timeout_secs: u64,
+    pub pool_max_idle_per_host: usize,
+}
+
+/// The policy of each upstream service.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamsConfig {
+    pub musicbrainz: UpstreamConfig,
+    pub coverartarchive: UpstreamConfig,
+    pub lrclib: UpstreamConfig,
+}
+
+/// How SoulSpot calls one upstream service.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamConfig {
+    /// The service's root (a self-hosted mirror's too).
+    pub base_url: String,
+    /// Seconds one request may take, body included.
+    pub timeout_secs: u64,
+    /// Average requests per second for the whole process (0: no limit).
+    pub rate_per_second: f64,
+    /// Requests allowed at once after a quiet spell.
+    pub burst: u32,
+    /// Requests in flight at once.
+    pub max_concurrency: usize,
+    /// Retries of an idempotent request after a transient failure.
+    pub max_retries: u32,
+    pub retry_base_ms: u64,
+    pub retry_max_secs: u64,
+    /// The longest `Retry-After` a call waits out; longer ones fail the call (the job retries).
+    pub max_wait_secs: u64,
+    /// Consecutive failures that open the circuit breaker, and its cool-down in seconds.
+    pub breaker_failures: u32,
+    pub breaker_cool_down_secs: u64,
+    /// Answers kept in memory, for how long, and "not found" answers for how long.
+    pub cache_capacity: usize,
+    pub cache_ttl_secs: u64,
+    pub not_found_ttl_secs: u64,
+}
+
+impl UpstreamConfig {
+    /// The defaults every service starts from; each service then sets its own URL and limits.
+    fn with_base_url(base_url: &str) -> Self {
+        Self {
+            base_url: base_url.to_owned(),
+            timeout_secs: 30,
+            rate_per_second: 0.0,
+            burst: 1,
+            max_concurrency: 4,
+            max_retries: 3,
+            retry_base_ms: 1_000,
+            retry_max_secs: 30,
+            max_wait_secs: 120,
+            breaker_failures: 5,
+            breaker_cool_down_secs: 60,
+            cache_capacity: 10_000,
+            cache_ttl_secs: 7 * 24 * 3600,
+            not_found_ttl_secs: 24 * 3600,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MusicBrainzConfig {
+    /// An email address or URL MusicBrainz can reach you at; it goes into the User-Agent
+    /// (`SoulSpot/<version> ( <contact> )`). MusicBrainz lookups are off until it is set.
+    pub contact: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -175,12 +256,82 @@ impl Default for Config {
                 keep_finished_jobs_days: 14,
                 diagnostic_jobs: false,
             },
+            http: HttpConfig {
+                connect_timeout_secs: 10,
+                pool_idle_timeout_secs: 90,
+                pool_max_idle_per_host: 8,
+            },
+            upstreams: UpstreamsConfig {
+                // One request per second on average: MusicBrainz's rule for every client.
+                musicbrainz: UpstreamConfig {
+                    rate_per_second: 1.0,
+                    max_concurrency: 2,
+                    ..UpstreamConfig::with_base_url("https://musicbrainz.org/ws/2")
+                },
+                // Redirects to the Internet Archive, which can be slow; images never change.
+                coverartarchive: UpstreamConfig {
+                    timeout_secs: 60,
+                    cache_capacity: 500,
+                    cache_ttl_secs: 30 * 24 * 3600,
+                    ..UpstreamConfig::with_base_url("https://coverartarchive.org")
+                },
+                lrclib: UpstreamConfig {
+                    timeout_secs: 45,
+                    ..UpstreamConfig::with_base_url("https://lrclib.net/api")
+                },
+            },
+            musicbrainz: MusicBrainzConfig {
+                contact: String::new(),
+            },
         }
     }
 }
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl UpstreamsConfig {
+    /// Each service's policy with its name (the key in `[upstreams.<name>]`).
+    pub fn named(&self) -> [(&'static str, &UpstreamConfig); 3] {
+        [
+            ("musicbrainz", &self.musicbrainz),
+            ("coverartarchive", &self.coverartarchive),
+            ("lrclib", &self.lrclib),
+        ]
+    }
+}
+
+impl UpstreamConfig {
+    fn validate(&self) -> anyhow::Result<()> {
+        let url = url::Url::parse(&self.base_url)
+            .with_context(|| format!("base_url {:?} is not a URL", self.base_url))?;
+        anyhow::ensure!(
+            matches!(url.scheme(), "http" | "https"),
+            "base_url must be http:// or https://"
+        );
+        anyhow::ensure!(
+            self.rate_per_second.is_finite() && self.rate_per_second >= 0.0,
+            "rate_per_second must be 0 (no limit) or more"
+        );
+        anyhow::ensure!(
+            self.timeout_secs >= 1 && self.max_concurrency >= 1 && self.burst >= 1,
+            "timeout_secs, max_concurrency and burst must be at least 1"
+        );
+        anyhow::ensure!(
+            self.retry_base_ms >= 1 && self.retry_base_ms <= self.retry_max_secs * 1_000,
+            "retry_base_ms must be at least 1 and at most retry_max_secs"
+        );
+        anyhow::ensure!(
+            self.breaker_failures >= 1 && self.breaker_cool_down_secs >= 1,
+            "breaker_failures and breaker_cool_down_secs must be at least 1"
+        );
+        anyhow::ensure!(
+            self.cache_capacity >= 1 && self.cache_ttl_secs >= 1 && self.not_found_ttl_secs >= 1,
+            "cache_capacity, cache_ttl_secs and not_found_ttl_secs must be at least 1"
+        );
+        Ok(())
+    }
 }
 
 /// Values given on the command line; they override everything else.
@@ -280,6 +431,15 @@ impl Config {
                 *limit >= 1,
                 "worker.per_kind_limits.{kind} must be at least 1"
             );
+        }
+        anyhow::ensure!(
+            self.http.connect_timeout_secs >= 1,
+            "http.connect_timeout_secs must be at least 1"
+        );
+        for (name, upstream) in self.upstreams.named() {
+            upstream
+                .validate()
+                .with_context(|| format!("upstreams.{name}"))?;
         }
         for origin in &self.server.cors_origins {
             let parsed = url::Url::parse(origin)
@@ -473,5 +633,36 @@ mod tests {
             &FlagOverrides::default(),
         );
         assert!(error.is_err());
+    }
+
+    #[test]
+    fn one_upstream_key_keeps_the_other_defaults_of_its_service() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("soulspot.toml");
+        std::fs::write(
+            &file,
+            "[upstreams.musicbrainz]\nbase_url = \"http://127.0.0.1:5000/ws/2\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&file), env(&[]), &FlagOverrides::default()).unwrap();
+        let musicbrainz = &config.upstreams.musicbrainz;
+        assert_eq!(musicbrainz.base_url, "http://127.0.0.1:5000/ws/2");
+        assert_eq!(
+            musicbrainz.rate_per_second, 1.0,
+            "MusicBrainz's own default stays"
+        );
+        assert_eq!(config.upstreams.coverartarchive.timeout_secs, 60);
+        for (name, value) in [
+            (
+                "SOULSPOT_UPSTREAMS__LRCLIB__BASE_URL",
+                "ftp://lrclib.example",
+            ),
+            ("SOULSPOT_UPSTREAMS__LRCLIB__RATE_PER_SECOND", "-1"),
+            ("SOULSPOT_UPSTREAMS__LRCLIB__MAX_CONCURRENCY", "0"),
+            ("SOULSPOT_UPSTREAMS__SPOTIFI__BASE_URL", "https://x.example"),
+        ] {
+            let error = Config::load(None, env(&[(name, value)]), &FlagOverrides::default());
+            assert!(error.is_err(), "{name}={value} was accepted");
+        }
     }
 }

@@ -12,6 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod config;
 mod logging;
 mod serve;
+mod upstreams;
 mod workers;
 
 use std::path::PathBuf;

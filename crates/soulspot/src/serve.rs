@@ -94,6 +94,8 @@ pub async fn serve(config: &Config, policy: MigrationPolicy, mode: RunMode) -> a
         }
     }
     let health = HealthRegistry::new();
+    // Built (and validated) once at start; the job kinds that call upstreams receive them.
+    let _upstreams = crate::upstreams::build(config, &health)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // One signal stops every part: each waits on its own receiver.
     let signal = shutdown_signal()?;

@@ -1,0 +1,122 @@
+//! Builds the outbound side of this process from the configuration: the one pooled HTTP client,
+//! and for each upstream service its policy (registered with the health registry, which holds its
+//! circuit breaker), its client and the cache decorator in front of it. Built once; the job
+//! handlers that use them receive them from here.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use soulspot_application::breaker::BreakerSettings;
+use soulspot_application::health::HealthRegistry;
+use soulspot_infrastructure::http::{
+    HttpClient, HttpClientSettings, RateLimitSettings, RetrySettings, Upstream, UpstreamSettings,
+};
+use soulspot_infrastructure::upstreams::cache::CacheSettings;
+use soulspot_infrastructure::upstreams::coverart::CoverArtClient;
+use soulspot_infrastructure::upstreams::decorators::{
+    CachedCoverArt, CachedLyrics, CachedMusicBrainz,
+};
+use soulspot_infrastructure::upstreams::lrclib::LrclibClient;
+use soulspot_infrastructure::upstreams::musicbrainz::{MusicBrainzClient, musicbrainz_user_agent};
+
+use crate::config::{Config, UpstreamConfig};
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The upstream clients of this process, cache first.
+#[derive(Debug)]
+#[expect(
+    dead_code,
+    reason = "the enrichment job kinds of later issues take these; built now so that start-up \
+              validates the configuration and health lists every upstream"
+)]
+pub struct Upstreams {
+    pub musicbrainz: CachedMusicBrainz<MusicBrainzClient>,
+    pub cover_art: CachedCoverArt<CoverArtClient>,
+    pub lyrics: CachedLyrics<LrclibClient>,
+}
+
+pub fn build(config: &Config, health: &HealthRegistry) -> anyhow::Result<Upstreams> {
+    let http = &config.http;
+    let client = HttpClient::new(&HttpClientSettings {
+        connect_timeout: Duration::from_secs(http.connect_timeout_secs),
+        pool_idle_timeout: Duration::from_secs(http.pool_idle_timeout_secs),
+        pool_max_idle_per_host: http.pool_max_idle_per_host,
+    })?;
+    // Services without a contact of their own still say who is calling.
+    let generic_agent = format!("SoulSpot/{VERSION} ( self-hosted )");
+    let upstreams = &config.upstreams;
+
+    let musicbrainz = match musicbrainz_user_agent(VERSION, Some(&config.musicbrainz.contact)) {
+        Some(agent) => MusicBrainzClient::new(policy(
+            &client,
+            health,
+            "musicbrainz",
+            &upstreams.musicbrainz,
+            agent,
+        )?),
+        None => {
+            tracing::warn!(
+                "MusicBrainz lookups are off: set musicbrainz.contact (an email address or URL) \
+                 so MusicBrainz knows who is calling"
+            );
+            MusicBrainzClient::unconfigured()
+        }
+    };
+    let cover_art = CoverArtClient::new(policy(
+        &client,
+        health,
+        "coverartarchive",
+        &upstreams.coverartarchive,
+        generic_agent.clone(),
+    )?);
+    let lyrics = LrclibClient::new(policy(
+        &client,
+        health,
+        "lrclib",
+        &upstreams.lrclib,
+        generic_agent,
+    )?);
+    Ok(Upstreams {
+        musicbrainz: CachedMusicBrainz::new(musicbrainz, cache(&upstreams.musicbrainz)),
+        cover_art: CachedCoverArt::new(cover_art, cache(&upstreams.coverartarchive)),
+        lyrics: CachedLyrics::new(lyrics, cache(&upstreams.lrclib)),
+    })
+}
+
+fn policy(
+    client: &HttpClient,
+    health: &HealthRegistry,
+    name: &str,
+    config: &UpstreamConfig,
+    user_agent: String,
+) -> anyhow::Result<Upstream> {
+    let mut settings = UpstreamSettings::new(name, &config.base_url, user_agent);
+    settings.request_timeout = Duration::from_secs(config.timeout_secs);
+    settings.rate_limit = RateLimitSettings::per_second(config.rate_per_second, config.burst);
+    settings.max_concurrency = config.max_concurrency;
+    settings.retry = RetrySettings {
+        max_retries: config.max_retries,
+        base_delay: Duration::from_millis(config.retry_base_ms),
+        max_delay: Duration::from_secs(config.retry_max_secs),
+        max_wait: Duration::from_secs(config.max_wait_secs),
+    };
+    let handle = health.register_upstream(
+        name,
+        false,
+        BreakerSettings {
+            failure_threshold: config.breaker_failures,
+            cool_down: Duration::from_secs(config.breaker_cool_down_secs),
+            half_open_probes: 1,
+        },
+    );
+    Upstream::new(client.clone(), settings, handle).with_context(|| format!("upstreams.{name}"))
+}
+
+fn cache(config: &UpstreamConfig) -> CacheSettings {
+    CacheSettings::new(
+        config.cache_capacity,
+        Duration::from_secs(config.cache_ttl_secs),
+        Duration::from_secs(config.not_found_ttl_secs),
+    )
+}
