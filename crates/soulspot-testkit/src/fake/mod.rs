@@ -12,6 +12,7 @@
 
 mod faults;
 mod request;
+pub mod spotify;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -320,6 +321,19 @@ async fn serve(
             Ok(shared.upstream.handle(&request))
         }
         Some(fault) => Ok(fault.response()),
-        None => Ok(shared.upstream.handle(&request)),
+        None => {
+            let response = shared.upstream.handle(&request);
+            // A fake that models processing time (e.g. slskd's one-search-at-a-time rule) asks
+            // for its answer to be held back; the request counts as in flight meanwhile.
+            if let Some(ResponseDelay(delay)) = response.extensions().get::<ResponseDelay>() {
+                tokio::time::sleep(*delay).await;
+            }
+            Ok(response)
+        }
     }
 }
+
+/// Put in a response's extensions by a fake: the server holds the response back this long before
+/// sending it, as a real service busy processing the request would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseDelay(pub std::time::Duration);
