@@ -34,6 +34,8 @@ mod catalog;
 mod connect;
 mod http;
 mod jobs;
+mod metadata;
+mod metadata_fixtures;
 mod misc;
 mod notices;
 mod plans;

@@ -10,7 +10,10 @@
 //! transfer progressing) is computed from the time elapsed since it began, so a fake needs no
 //! background tasks and stays deterministic under test.
 
+pub mod coverart;
 mod faults;
+pub mod lrclib;
+pub mod musicbrainz;
 mod request;
 pub mod spotify;
 
