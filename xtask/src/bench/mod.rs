@@ -1,12 +1,14 @@
 //! `cargo xtask bench db`: measures the database repositories on SQLite and, when a server is
 //! named, PostgreSQL, and prints one markdown table per backend for docs/PERFORMANCE.md.
 //! `cargo xtask bench api` (in `api`) does the same for the HTTP API, served in-process, and
-//! `cargo xtask bench jobs` (in `jobs`) for the job store and the worker runtime.
+//! `cargo xtask bench jobs` (in `jobs`) for the job store and the worker runtime, and
+//! `cargo xtask bench http` (in `http`) for the outbound HTTP layer.
 //!
 //! Figures from a debug build would be meaningless, so a debug xtask re-runs itself in release.
 //! Progress goes to stderr and the tables to stdout, so `> figures.md` captures only the tables.
 
 mod api;
+mod http;
 mod jobs;
 mod report;
 mod scenarios;
@@ -31,6 +33,8 @@ pub enum BenchTarget {
     Api(api::ApiBenchArgs),
     /// Enqueues no-op jobs and drains them through the real worker runtime.
     Jobs(jobs::JobsBenchArgs),
+    /// Calls a local fake upstream through the outbound HTTP policy, pooled and not.
+    Http(http::HttpBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -54,6 +58,7 @@ pub async fn run(target: BenchTarget) -> anyhow::Result<ExitCode> {
         BenchTarget::Db(arguments) => run_database_bench(arguments).await,
         BenchTarget::Api(arguments) => api::run(arguments).await,
         BenchTarget::Jobs(arguments) => jobs::run(arguments).await,
+        BenchTarget::Http(arguments) => http::run(arguments).await,
     }
 }
 
