@@ -15,6 +15,7 @@ mod faults;
 pub mod lrclib;
 pub mod musicbrainz;
 mod request;
+pub mod slskd;
 pub mod spotify;
 
 use std::net::SocketAddr;
