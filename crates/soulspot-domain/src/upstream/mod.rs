@@ -6,6 +6,8 @@
 pub mod artwork;
 pub mod lyrics;
 pub mod musicbrainz;
+pub mod soulseek;
+pub mod spotify;
 
 use std::time::Duration;
 

@@ -8,6 +8,8 @@ pub mod coverart;
 pub mod decorators;
 pub mod lrclib;
 pub mod musicbrainz;
+pub mod slskd;
+pub mod spotify;
 
 use soulspot_domain::upstream::UpstreamFailure;
 

@@ -42,6 +42,8 @@ mod plans;
 mod playlists;
 mod reads;
 mod records;
+mod slskd;
+mod spotify;
 mod sqlite_concurrency;
 
 contract_tests! {
