@@ -76,16 +76,16 @@ pub async fn run(arguments: HttpBenchArgs) -> anyhow::Result<ExitCode> {
                 eprintln!("latency {latency_ms} ms, pooled {pooled}, {callers} callers");
                 let row = measure(latency_ms, pooled, callers, requests)
                     .await
-                    .with_context(|| format!("{latency_ms} ms, pooled {pooled}, {callers} callers"))?;
+                    .with_context(|| {
+                        format!("{latency_ms} ms, pooled {pooled}, {callers} callers")
+                    })?;
                 println!(
                     "| {} ms | {} | {} | {} | {} | {} | {} | {} |",
                     row.latency_ms,
                     if row.pooled { "pooled" } else { "fresh" },
                     row.callers,
                     with_thousands(row.requests),
-                    with_thousands(
-                        (row.requests as f64 / row.elapsed.as_secs_f64()).round() as u64
-                    ),
+                    with_thousands((row.requests as f64 / row.elapsed.as_secs_f64()).round() as u64),
                     milliseconds(row.percentile(50.0)),
                     milliseconds(row.percentile(99.0)),
                     with_thousands(row.connections),
@@ -97,7 +97,12 @@ pub async fn run(arguments: HttpBenchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn measure(latency_ms: u64, pooled: bool, callers: usize, requests: u64) -> anyhow::Result<Row> {
+async fn measure(
+    latency_ms: u64,
+    pooled: bool,
+    callers: usize,
+    requests: u64,
+) -> anyhow::Result<Row> {
     let server = FakeServer::start(|request: &FakeRequest| {
         json_response(
             StatusCode::OK,
@@ -144,7 +149,11 @@ async fn measure(latency_ms: u64, pooled: bool, callers: usize, requests: u64) -
                     .send(UpstreamRequest::get(format!("/items/{caller}/{index}")))
                     .await?;
                 samples.push(sent.elapsed());
-                ensure!(response.status == StatusCode::OK, "status {}", response.status);
+                ensure!(
+                    response.status == StatusCode::OK,
+                    "status {}",
+                    response.status
+                );
             }
             anyhow::Ok(samples)
         });

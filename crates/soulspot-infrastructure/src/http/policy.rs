@@ -528,17 +528,21 @@ impl Upstream {
         }
     }
 
-    /// Sends the request and reads the answer, following redirects of GET and HEAD requests.
+    /// Sends the request and reads the answer, following redirects of GET and HEAD requests. A
+    /// redirect to another origin (the Cover Art Archive's to the Internet Archive) carries no
+    /// credentials: they were meant for the upstream, not for wherever it points.
     async fn exchange_following_redirects(
         &self,
         request: &UpstreamRequest,
     ) -> Result<UpstreamResponse, AttemptError> {
         let shared = &self.shared;
         let mut url = self.resolve(&request.target)?;
+        let origin = origin_of(&url);
         let follows = matches!(request.method, Method::GET | Method::HEAD);
         let mut hops = 0;
         loop {
-            let response = self.exchange(request, &url).await?;
+            let foreign = origin_of(&url) != origin;
+            let response = self.exchange(request, &url, foreign).await?;
             let redirect =
                 response.status.is_redirection() && follows && hops < shared.settings.max_redirects;
             let location = response.header("location").map(str::to_owned);
@@ -577,6 +581,7 @@ impl Upstream {
         &self,
         request: &UpstreamRequest,
         url: &str,
+        strip_credentials: bool,
     ) -> Result<UpstreamResponse, AttemptError> {
         let shared = &self.shared;
         let name = &shared.settings.name;
@@ -585,6 +590,11 @@ impl Upstream {
             .uri(url);
         if let Some(headers) = builder.headers_mut() {
             headers.clone_from(&request.headers);
+            if strip_credentials {
+                for credential in CREDENTIAL_HEADERS {
+                    headers.remove(*credential);
+                }
+            }
             headers.insert(header::USER_AGENT, shared.user_agent.clone());
         }
         let outgoing = builder
@@ -636,4 +646,23 @@ impl Upstream {
             url: url.to_owned(),
         })
     }
+}
+
+/// Headers that carry credentials, dropped on a redirect to another origin.
+const CREDENTIAL_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "x-api-key",
+];
+
+/// `scheme://host:port` of a URL (`None` when it does not parse).
+fn origin_of(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    Some(format!(
+        "{}://{}:{}",
+        url.scheme(),
+        url.host_str()?,
+        url.port_or_known_default()?
+    ))
 }

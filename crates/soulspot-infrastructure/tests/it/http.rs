@@ -317,3 +317,35 @@ async fn redirects_of_a_get_are_followed_to_another_path() {
         "/images/1.jpg"
     );
 }
+
+#[tokio::test]
+async fn credentials_follow_a_redirect_only_within_the_origin() {
+    let elsewhere = Arc::new(FakeServer::start(echo).await);
+    let target = format!("{}/file.jpg", elsewhere.url());
+    let server = FakeServer::start(move |request: &FakeRequest| match request.path.as_str() {
+        "/away" => soulspot_testkit::fake::redirect_response(StatusCode::FOUND, &target),
+        "/here" => soulspot_testkit::fake::redirect_response(StatusCode::FOUND, "/landed"),
+        _ => echo(request),
+    })
+    .await;
+    let (upstream, _) = upstream(&server, settings(&server));
+    let with_key = |target: &str| {
+        UpstreamRequest::get(target)
+            .header(http::header::AUTHORIZATION, "Bearer secret-token")
+            .header(http::HeaderName::from_static("x-api-key"), "secret-key")
+    };
+    upstream.send(with_key("/here")).await.unwrap();
+    let landed = server.requests_to("/landed");
+    assert_eq!(
+        landed[0].header("authorization"),
+        Some("Bearer secret-token")
+    );
+    assert_eq!(landed[0].header("x-api-key"), Some("secret-key"));
+
+    upstream.send(with_key("/away")).await.unwrap();
+    let foreign = elsewhere.requests_to("/file.jpg");
+    assert_eq!(foreign.len(), 1);
+    assert_eq!(foreign[0].header("authorization"), None);
+    assert_eq!(foreign[0].header("x-api-key"), None);
+    assert!(foreign[0].header("user-agent").is_some());
+}

@@ -79,7 +79,11 @@ async fn a_bounded_batch_stays_within_the_rate_limit_and_a_second_pass_is_free()
     let found = bounded(ids.iter(), 5, |id| client.recording(id)).await;
     let elapsed = started.elapsed();
     assert!(found.iter().all(|result| matches!(result, Ok(Some(_)))));
-    assert_eq!(running.fake.throttled_requests(), 0, "no 503 from MusicBrainz");
+    assert_eq!(
+        running.fake.throttled_requests(),
+        0,
+        "no 503 from MusicBrainz"
+    );
     assert_eq!(running.server.requests().len(), 50);
     assert!(
         elapsed >= Duration::from_millis(4_800),
@@ -159,7 +163,10 @@ async fn cover_art_follows_the_archive_to_image_bytes_and_falls_back_to_the_grou
     let client = CoverArtClient::new(policy(running.url(), agent(), None));
 
     let image = client
-        .front_cover(&CoverOf::Release(Mbid::parse(RELEASE).unwrap()), CoverSize::Large)
+        .front_cover(
+            &CoverOf::Release(Mbid::parse(RELEASE).unwrap()),
+            CoverSize::Large,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -167,13 +174,19 @@ async fn cover_art_follows_the_archive_to_image_bytes_and_falls_back_to_the_grou
     assert!(image.bytes.starts_with(&[0xff, 0xd8]) && image.bytes.ends_with(&[0xff, 0xd9]));
     assert_eq!(
         client
-            .front_cover(&CoverOf::Release(Mbid::parse(BARE).unwrap()), CoverSize::Large)
+            .front_cover(
+                &CoverOf::Release(Mbid::parse(BARE).unwrap()),
+                CoverSize::Large
+            )
             .await
             .unwrap(),
         None
     );
     let group = client
-        .front_cover(&CoverOf::ReleaseGroup(Mbid::parse(GROUP).unwrap()), CoverSize::Small)
+        .front_cover(
+            &CoverOf::ReleaseGroup(Mbid::parse(GROUP).unwrap()),
+            CoverSize::Small,
+        )
         .await
         .unwrap();
     assert!(group.is_some());
@@ -201,7 +214,11 @@ async fn lyrics_come_cache_first_and_are_then_cached() {
         .iter()
         .map(|request| request.path.clone())
         .collect();
-    assert_eq!(paths, ["/api/get-cached", "/api/get"], "cache first, then get");
+    assert_eq!(
+        paths,
+        ["/api/get-cached", "/api/get"],
+        "cache first, then get"
+    );
     assert_eq!(running.fake.external_lookups(), 1);
     // Asked again: the decorator answers, LRCLIB is not called.
     client.lyrics(&query).await.unwrap();

@@ -147,9 +147,15 @@ fn musicbrainz(request: &FakeRequest) -> FakeResponse {
         );
     }
     if path.starts_with("/ws/2/isrc/") || path.starts_with("/ws/2/release/") {
-        return json_response(StatusCode::NOT_FOUND, &serde_json::json!({"error": "Not Found"}));
+        return json_response(
+            StatusCode::NOT_FOUND,
+            &serde_json::json!({"error": "Not Found"}),
+        );
     }
-    json_response(StatusCode::BAD_REQUEST, &serde_json::json!({"error": "Invalid mbid."}))
+    json_response(
+        StatusCode::BAD_REQUEST,
+        &serde_json::json!({"error": "Invalid mbid."}),
+    )
 }
 
 fn upstream(server: &FakeServer, path: &str) -> Upstream {
@@ -186,8 +192,14 @@ async fn musicbrainz_reads_real_shapes_and_ignores_what_it_does_not_need() {
     assert_eq!(recordings.len(), 2);
     let something = &recordings[0];
     assert_eq!(something.id.as_str(), RECORDING);
-    assert_eq!(something.length, Some(TrackDuration::from_millis(182_000).unwrap()));
-    assert_eq!(something.artist_credit[0].sort_name.as_deref(), Some("Beatles, The"));
+    assert_eq!(
+        something.length,
+        Some(TrackDuration::from_millis(182_000).unwrap())
+    );
+    assert_eq!(
+        something.artist_credit[0].sort_name.as_deref(),
+        Some("Beatles, The")
+    );
     assert_eq!(something.isrcs, vec![Isrc::parse("GBAYE6900522").unwrap()]);
     let group = something.releases[0].release_group.as_ref().unwrap();
     assert_eq!(group.primary_type.as_deref(), Some("Album"));
@@ -207,8 +219,14 @@ async fn musicbrainz_reads_real_shapes_and_ignores_what_it_does_not_need() {
     assert_eq!(release.barcode, None, "an empty barcode is none");
     let tracks = &release.media[0].tracks;
     assert_eq!(tracks[0].number, "A1");
-    assert_eq!(tracks[1].title, "Something", "a null title falls back to the recording's");
-    assert_eq!(tracks[1].length, Some(TrackDuration::from_millis(182_000).unwrap()));
+    assert_eq!(
+        tracks[1].title, "Something",
+        "a null title falls back to the recording's"
+    );
+    assert_eq!(
+        tracks[1].length,
+        Some(TrackDuration::from_millis(182_000).unwrap())
+    );
 
     let found = client
         .search_recordings(
@@ -227,11 +245,13 @@ async fn musicbrainz_reads_real_shapes_and_ignores_what_it_does_not_need() {
     );
 
     // Unknown ISRCs and releases are "not found", not failures.
-    assert!(client
-        .recordings_by_isrc(&Isrc::parse("USRC17607839").unwrap())
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        client
+            .recordings_by_isrc(&Isrc::parse("USRC17607839").unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         client.release(&Mbid::parse(GROUP).unwrap()).await.unwrap(),
         None
@@ -247,14 +267,20 @@ async fn a_malformed_answer_is_a_typed_failure_and_no_contact_means_not_configur
         .recordings_by_isrc(&Isrc::parse("GBAYE6900522").unwrap())
         .await
         .unwrap_err();
-    assert!(matches!(error, UpstreamFailure::Malformed { .. }), "{error}");
+    assert!(
+        matches!(error, UpstreamFailure::Malformed { .. }),
+        "{error}"
+    );
 
     let unconfigured = MusicBrainzClient::unconfigured();
     let error = unconfigured
         .recordings_by_isrc(&Isrc::parse("GBAYE6900522").unwrap())
         .await
         .unwrap_err();
-    assert!(matches!(error, UpstreamFailure::NotConfigured { .. }), "{error}");
+    assert!(
+        matches!(error, UpstreamFailure::NotConfigured { .. }),
+        "{error}"
+    );
     assert!(error.to_string().contains("musicbrainz.contact"), "{error}");
 }
 
@@ -297,22 +323,34 @@ async fn cover_art_follows_the_redirect_and_tells_none_from_nonsense() {
     let server = FakeServer::start(cover_art).await;
     let client = CoverArtClient::new(upstream(&server, ""));
     let image = client
-        .front_cover(&CoverOf::Release(Mbid::parse(RELEASE).unwrap()), CoverSize::Large)
+        .front_cover(
+            &CoverOf::Release(Mbid::parse(RELEASE).unwrap()),
+            CoverSize::Large,
+        )
         .await
         .unwrap()
         .unwrap();
     assert_eq!(image.content_type, "image/jpeg");
     assert!(image.bytes.starts_with(b"\xff\xd8"));
     let none = client
-        .front_cover(&CoverOf::Release(Mbid::parse(GROUP).unwrap()), CoverSize::Small)
+        .front_cover(
+            &CoverOf::Release(Mbid::parse(GROUP).unwrap()),
+            CoverSize::Small,
+        )
         .await
         .unwrap();
     assert_eq!(none, None);
     let error = client
-        .front_cover(&CoverOf::ReleaseGroup(Mbid::parse(GROUP).unwrap()), CoverSize::Original)
+        .front_cover(
+            &CoverOf::ReleaseGroup(Mbid::parse(GROUP).unwrap()),
+            CoverSize::Original,
+        )
         .await
         .unwrap_err();
-    assert!(matches!(error, UpstreamFailure::Malformed { .. }), "{error}");
+    assert!(
+        matches!(error, UpstreamFailure::Malformed { .. }),
+        "{error}"
+    );
 }
 
 /// LRCLIB: nothing in its own database, then a match from `/get`; a search for the rest.
@@ -356,7 +394,11 @@ async fn lyrics_try_the_cache_then_get_then_search_within_two_seconds() {
         album: Some("Baldur's Gate 3".into()),
         duration: Some(TrackDuration::from_secs_f64(seconds).unwrap()),
     };
-    let found = client.lyrics(&query("I Want to Live", 233.0)).await.unwrap().unwrap();
+    let found = client
+        .lyrics(&query("I Want to Live", 233.0))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(found.synced.as_deref().unwrap().starts_with("[00:17.12]"));
     let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
     assert_eq!(paths, ["/api/get-cached", "/api/get"]);
