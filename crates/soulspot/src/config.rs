@@ -29,6 +29,29 @@ pub struct Config {
     pub http: HttpConfig,
     pub upstreams: UpstreamsConfig,
     pub musicbrainz: MusicBrainzConfig,
+    pub spotify: SpotifyConfig,
+    pub slskd: SlskdConfig,
+}
+
+/// The Spotify app this installation signs in with (each household registers its own).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SpotifyConfig {
+    /// The Client ID of your app in Spotify's developer dashboard; empty: Spotify is off.
+    pub client_id: String,
+}
+
+/// The slskd daemon SoulSpot downloads through.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SlskdConfig {
+    /// One of slskd's `web.authentication.api_keys`; empty: downloads are off. Redacted by
+    /// `soulspot config`.
+    pub api_key: String,
+    /// The Soulseek search budget: at most this many searches in any window of
+    /// `search_window_secs` (the Soulseek server bans clients that search faster).
+    pub searches_per_window: u32,
+    pub search_window_secs: u64,
 }
 
 /// The one outbound HTTP client's pool.
@@ -48,6 +71,9 @@ pub struct UpstreamsConfig {
     pub musicbrainz: UpstreamConfig,
     pub coverartarchive: UpstreamConfig,
     pub lrclib: UpstreamConfig,
+    pub spotify_accounts: UpstreamConfig,
+    pub spotify_api: UpstreamConfig,
+    pub slskd: UpstreamConfig,
 }
 
 /// How SoulSpot calls one upstream service.
@@ -279,9 +305,26 @@ impl Default for Config {
                     timeout_secs: 45,
                     ..UpstreamConfig::with_base_url("https://lrclib.net/api")
                 },
+                // Token requests are never retried (a code is single-use); nothing to cache.
+                spotify_accounts: UpstreamConfig::with_base_url("https://accounts.spotify.com"),
+                spotify_api: UpstreamConfig::with_base_url("https://api.spotify.com/v1"),
+                // A daemon on the LAN; its own limits are the search budget and one POST at a
+                // time, which the client enforces.
+                slskd: UpstreamConfig {
+                    timeout_secs: 60,
+                    ..UpstreamConfig::with_base_url("http://127.0.0.1:5030/api/v0")
+                },
             },
             musicbrainz: MusicBrainzConfig {
                 contact: String::new(),
+            },
+            spotify: SpotifyConfig {
+                client_id: String::new(),
+            },
+            slskd: SlskdConfig {
+                api_key: String::new(),
+                searches_per_window: 34,
+                search_window_secs: 220,
             },
         }
     }
@@ -293,11 +336,14 @@ fn millis(duration: Duration) -> u64 {
 
 impl UpstreamsConfig {
     /// Each service's policy with its name (the key in `[upstreams.<name>]`).
-    pub fn named(&self) -> [(&'static str, &UpstreamConfig); 3] {
+    pub fn named(&self) -> [(&'static str, &UpstreamConfig); 6] {
         [
             ("musicbrainz", &self.musicbrainz),
             ("coverartarchive", &self.coverartarchive),
             ("lrclib", &self.lrclib),
+            ("spotify_accounts", &self.spotify_accounts),
+            ("spotify_api", &self.spotify_api),
+            ("slskd", &self.slskd),
         ]
     }
 }
@@ -436,6 +482,10 @@ impl Config {
             self.http.connect_timeout_secs >= 1,
             "http.connect_timeout_secs must be at least 1"
         );
+        anyhow::ensure!(
+            self.slskd.searches_per_window >= 1 && self.slskd.search_window_secs >= 1,
+            "slskd.searches_per_window and slskd.search_window_secs must be at least 1"
+        );
         for (name, upstream) in self.upstreams.named() {
             upstream
                 .validate()
@@ -484,6 +534,9 @@ impl Config {
         }
         if !shown.auth.api_key.is_empty() {
             shown.auth.api_key = "REDACTED".into();
+        }
+        if !shown.slskd.api_key.is_empty() {
+            shown.slskd.api_key = "REDACTED".into();
         }
         Ok(toml::to_string_pretty(&shown)?)
     }

@@ -1,7 +1,9 @@
 //! Builds the outbound side of this process from the configuration: the one pooled HTTP client,
 //! and for each upstream service its policy (registered with the health registry, which holds its
 //! circuit breaker), its client and the cache decorator in front of it. Built once; the job
-//! handlers that use them receive them from here.
+//! handlers that use them receive them from here. The Spotify library client is built per
+//! connected user once the application's session (stored tokens, refresh) exists; the policy of
+//! `spotify-api` is configured here already.
 
 use std::time::Duration;
 
@@ -18,6 +20,8 @@ use soulspot_infrastructure::upstreams::decorators::{
 };
 use soulspot_infrastructure::upstreams::lrclib::LrclibClient;
 use soulspot_infrastructure::upstreams::musicbrainz::{MusicBrainzClient, musicbrainz_user_agent};
+use soulspot_infrastructure::upstreams::slskd::{SlskdClient, SlskdSettings};
+use soulspot_infrastructure::upstreams::spotify::SpotifyAccountsClient;
 
 use crate::config::{Config, UpstreamConfig};
 
@@ -34,6 +38,9 @@ pub struct Upstreams {
     pub musicbrainz: CachedMusicBrainz<MusicBrainzClient>,
     pub cover_art: CachedCoverArt<CoverArtClient>,
     pub lyrics: CachedLyrics<LrclibClient>,
+    /// `None` until `spotify.client_id` is set.
+    pub spotify_accounts: Option<SpotifyAccountsClient>,
+    pub soulseek: SlskdClient,
 }
 
 pub fn build(config: &Config, health: &HealthRegistry) -> anyhow::Result<Upstreams> {
@@ -75,12 +82,42 @@ pub fn build(config: &Config, health: &HealthRegistry) -> anyhow::Result<Upstrea
         health,
         "lrclib",
         &upstreams.lrclib,
-        generic_agent,
+        generic_agent.clone(),
     )?);
+    let client_id = config.spotify.client_id.trim();
+    let spotify_accounts = if client_id.is_empty() {
+        tracing::info!("Spotify is off: set spotify.client_id to your app's Client ID");
+        None
+    } else {
+        Some(SpotifyAccountsClient::new(
+            policy(
+                &client,
+                health,
+                "spotify-accounts",
+                &upstreams.spotify_accounts,
+                generic_agent.clone(),
+            )?,
+            client_id,
+        ))
+    };
+    let slskd = &config.slskd;
+    let mut slskd_settings = SlskdSettings::new(slskd.api_key.trim());
+    if let Some(budget) = RateLimitSettings::at_most(
+        slskd.searches_per_window,
+        Duration::from_secs(slskd.search_window_secs),
+    ) {
+        slskd_settings.search_budget = budget;
+    }
+    let soulseek = SlskdClient::new(
+        policy(&client, health, "slskd", &upstreams.slskd, generic_agent)?,
+        slskd_settings,
+    );
     Ok(Upstreams {
         musicbrainz: CachedMusicBrainz::new(musicbrainz, cache(&upstreams.musicbrainz)),
         cover_art: CachedCoverArt::new(cover_art, cache(&upstreams.coverartarchive)),
         lyrics: CachedLyrics::new(lyrics, cache(&upstreams.lrclib)),
+        spotify_accounts,
+        soulseek,
     })
 }
 
