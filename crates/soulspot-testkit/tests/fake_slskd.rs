@@ -60,34 +60,9 @@ async fn delete(running: &Running<FakeSlskd>, path: &str) -> common::Answer {
     .await
 }
 
-/// Three peers answering "river song" at 100, 400 and 900 ms, and one sharing something else.
+/// The testkit's river-song peers, answering at 100, 400 and 900 ms.
 fn river_peers() -> Vec<Peer> {
-    vec![
-        Peer::new("fast")
-            .response_delay(milliseconds(100))
-            .with_file(SharedFile::flac(
-                r"@@music\Band\2001 - River Song\01 - River Song.flac",
-                240,
-            ))
-            .with_file(SharedFile::new(
-                r"@@music\Band\2001 - River Song\cover.jpg",
-                120_000,
-            )),
-        Peer::new("middle")
-            .response_delay(milliseconds(400))
-            .with_file(SharedFile::mp3(r"@@share\River Song.mp3", 320, 240)),
-        Peer::new("slow")
-            .response_delay(milliseconds(900))
-            .with_file(SharedFile::mp3(
-                r"@@audio\Band - River Song [V0].mp3",
-                245,
-                240,
-            ))
-            .with_file(SharedFile::flac(r"@@audio\locked\River Song.flac", 240).locked()),
-        Peer::new("elsewhere")
-            .response_delay(milliseconds(50))
-            .with_file(SharedFile::flac(r"@@music\Other\Ocean.flac", 200)),
-    ]
+    soulspot_testkit::fake::slskd::scenario::river_peers(milliseconds(400), milliseconds(900))
 }
 
 #[tokio::test]

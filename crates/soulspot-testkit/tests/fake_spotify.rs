@@ -13,64 +13,20 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use soulspot_testkit::fake::spotify::{
-    ApiMode, AuthorizationOutcome, PlaylistEntry, RefreshTokenPolicy, RunningSpotify, SpotifyAlbum,
-    SpotifyApp, SpotifyArtist, SpotifyEpisode, SpotifyFake, SpotifyPlaylist, SpotifyTrack,
-    SpotifyUser,
+    ApiMode, AuthorizationOutcome, PlaylistEntry, RefreshTokenPolicy, RunningSpotify, SpotifyApp,
+    SpotifyFake, SpotifyPlaylist,
 };
 
-const CLIENT_ID: &str = "soulspot-household";
-const ARTIST: &str = "0OdUWJ0sBjDrqHygGUXeCF";
-const ALBUM: &str = "4aawyAB9vmqN3uQ7FjRGTy";
-const TRACK: &str = "3n3Ppam7vgaVa1iaRUc9Lp";
-const UNPLAYABLE_TRACK: &str = "7ouMYWpwJ422jRcDASZB7P";
-const EPISODE: &str = "512ojhOuo1ktJprKbVcKyQ";
-const SHOW: &str = "38bS44xjbVVZ3No3ByF1dJ";
-const MIXED_PLAYLIST: &str = "37i9dQZF1DXcBWIGoYBM5M";
-const FOREIGN_PLAYLIST: &str = "3cEYpjA9oz9GiPac4AsH4n";
+use soulspot_testkit::fake::spotify::scenario::{
+    ALBUM, ARTIST, CLIENT_ID, EPISODE, FOREIGN_PLAYLIST, MIXED_PLAYLIST, TRACK, UNPLAYABLE_TRACK,
+    small_household,
+};
+
 const UNKNOWN_TRACK: &str = "0000000000000000000000";
 
-/// Alice (the authorizing user) and Bob, SoulSpot's public client, one track on one album, an
-/// episode, Alice's playlist of awkward items, and Bob's public playlist that Alice follows.
+/// The testkit's small household (`fake::spotify::scenario`), started.
 async fn started() -> RunningSpotify {
-    let fake = SpotifyFake::new();
-    fake.add_user(SpotifyUser::new("alice", "Alice"));
-    fake.add_user(SpotifyUser::new("bob", "Bob"));
-    fake.register_app(SpotifyApp::public(
-        CLIENT_ID,
-        &[
-            "http://127.0.0.1/callback",
-            "https://soulspot.example/callback",
-        ],
-    ));
-    fake.add_artist(SpotifyArtist::new(ARTIST, "Radiohead"));
-    fake.add_album(SpotifyAlbum::new(ALBUM, "OK Computer", &[ARTIST]));
-    fake.add_track(SpotifyTrack {
-        isrc: Some("GBAYE9700148".to_owned()),
-        track_number: 3,
-        duration_ms: 284_000,
-        ..SpotifyTrack::new(TRACK, "Subterranean Homesick Alien", ALBUM, &[ARTIST])
-    });
-    fake.add_track(SpotifyTrack {
-        playable: false,
-        track_number: 4,
-        ..SpotifyTrack::new(UNPLAYABLE_TRACK, "Exit Music", ALBUM, &[ARTIST])
-    });
-    fake.add_episode(SpotifyEpisode::new(EPISODE, "Episode One", SHOW, "A Show"));
-    fake.add_playlist(
-        SpotifyPlaylist::new(MIXED_PLAYLIST, "Mixed", "alice").with_entries(vec![
-            PlaylistEntry::track(TRACK),
-            PlaylistEntry::local_file("Home Demo", "My Band", "Tapes", 125_400),
-            PlaylistEntry::unavailable(),
-            PlaylistEntry::track(UNPLAYABLE_TRACK),
-            PlaylistEntry::episode(EPISODE),
-        ]),
-    );
-    fake.add_playlist(
-        SpotifyPlaylist::new(FOREIGN_PLAYLIST, "Bob's mix", "bob")
-            .with_entries(vec![PlaylistEntry::track(TRACK)]),
-    );
-    fake.follow_playlist("alice", FOREIGN_PLAYLIST);
-    SpotifyFake::start(fake).await
+    SpotifyFake::start(small_household()).await
 }
 
 fn pkce_pair(seed: &str) -> (String, String) {

@@ -21,7 +21,7 @@ use soulspot_infrastructure::http::{
 };
 use soulspot_infrastructure::upstreams::slskd::{SlskdClient, SlskdSettings};
 use soulspot_testkit::fake::Running;
-use soulspot_testkit::fake::slskd::{FakeSlskd, Peer, ServerStates, SharedFile, SlskdConfig};
+use soulspot_testkit::fake::slskd::{FakeSlskd, Peer, ServerStates, SlskdConfig};
 
 const API_KEY: &str = "soulspot-test-api-key-0123456789";
 
@@ -80,35 +80,9 @@ fn milliseconds(count: u64) -> Duration {
     Duration::from_millis(count)
 }
 
-/// Answers "river song" at 100, 200 and 300 ms, one with a locked file; one peer shares
-/// something else.
+/// The testkit's river-song peers, answering at 100, 200 and 300 ms.
 fn river_peers() -> Vec<Peer> {
-    vec![
-        Peer::new("fast")
-            .response_delay(milliseconds(100))
-            .with_file(SharedFile::flac(
-                r"@@music\Band\2001 - River Song\01 - River Song.flac",
-                240,
-            ))
-            .with_file(SharedFile::new(
-                r"@@music\Band\2001 - River Song\cover.jpg",
-                120_000,
-            )),
-        Peer::new("middle")
-            .response_delay(milliseconds(200))
-            .with_file(SharedFile::mp3(r"@@share\River Song.mp3", 320, 240)),
-        Peer::new("slow")
-            .response_delay(milliseconds(300))
-            .with_file(SharedFile::mp3(
-                r"@@audio\Band - River Song [V0].mp3",
-                245,
-                240,
-            ))
-            .with_file(SharedFile::flac(r"@@audio\locked\River Song.flac", 240).locked()),
-        Peer::new("elsewhere")
-            .response_delay(milliseconds(50))
-            .with_file(SharedFile::flac(r"@@music\Other\Ocean.flac", 200)),
-    ]
+    soulspot_testkit::fake::slskd::scenario::river_peers(milliseconds(200), milliseconds(300))
 }
 
 fn river_search() -> SearchRequest {

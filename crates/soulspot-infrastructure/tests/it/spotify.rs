@@ -27,68 +27,21 @@ use soulspot_infrastructure::http::{
 };
 use soulspot_infrastructure::upstreams::spotify::{SpotifyAccountsClient, SpotifyLibraryClient};
 use soulspot_testkit::fake::RecordedRequest;
-use soulspot_testkit::fake::spotify::{
-    PlaylistEntry, RunningSpotify, SpotifyAlbum, SpotifyApp, SpotifyArtist, SpotifyEpisode,
-    SpotifyFake, SpotifyPlaylist, SpotifyTrack, SpotifyUser,
-};
+use soulspot_testkit::fake::spotify::{RunningSpotify, SpotifyFake};
 
-const CLIENT_ID: &str = "soulspot-household";
+use soulspot_testkit::fake::spotify::scenario::{
+    CLIENT_ID, EPISODE, FOREIGN_PLAYLIST, MIXED_PLAYLIST, TRACK, UNPLAYABLE_TRACK, small_household,
+};
 /// A loopback redirect URI on a dynamic port; the app registers it without one.
 const REDIRECT_URI: &str = "http://127.0.0.1:43123/callback";
-const ARTIST: &str = "0OdUWJ0sBjDrqHygGUXeCF";
-const ALBUM: &str = "4aawyAB9vmqN3uQ7FjRGTy";
-const TRACK: &str = "3n3Ppam7vgaVa1iaRUc9Lp";
-const UNPLAYABLE_TRACK: &str = "7ouMYWpwJ422jRcDASZB7P";
-const EPISODE: &str = "512ojhOuo1ktJprKbVcKyQ";
-const SHOW: &str = "38bS44xjbVVZ3No3ByF1dJ";
-/// Alice's playlist of one of each kind of item.
-const MIXED_PLAYLIST: &str = "37i9dQZF1DXcBWIGoYBM5M";
-/// Bob's public playlist, which Alice follows.
-const FOREIGN_PLAYLIST: &str = "3cEYpjA9oz9GiPac4AsH4n";
 
 fn id(text: &str) -> SpotifyId {
     SpotifyId::parse(text).unwrap()
 }
 
-/// Alice (who authorizes) and Bob, SoulSpot's public client, one album of two tracks (one not
-/// playable in Alice's market), an episode, Alice's mixed playlist and Bob's playlist.
+/// The testkit's small household (`fake::spotify::scenario`), started.
 async fn started() -> RunningSpotify {
-    let fake = SpotifyFake::new();
-    fake.add_user(SpotifyUser::new("alice", "Alice"));
-    fake.add_user(SpotifyUser::new("bob", "Bob"));
-    fake.register_app(SpotifyApp::public(
-        CLIENT_ID,
-        &["http://127.0.0.1/callback"],
-    ));
-    fake.add_artist(SpotifyArtist::new(ARTIST, "Radiohead"));
-    fake.add_album(SpotifyAlbum::new(ALBUM, "OK Computer", &[ARTIST]));
-    fake.add_track(SpotifyTrack {
-        isrc: Some("GBAYE9700148".to_owned()),
-        track_number: 3,
-        duration_ms: 284_000,
-        ..SpotifyTrack::new(TRACK, "Subterranean Homesick Alien", ALBUM, &[ARTIST])
-    });
-    fake.add_track(SpotifyTrack {
-        playable: false,
-        track_number: 4,
-        ..SpotifyTrack::new(UNPLAYABLE_TRACK, "Exit Music", ALBUM, &[ARTIST])
-    });
-    fake.add_episode(SpotifyEpisode::new(EPISODE, "Episode One", SHOW, "A Show"));
-    fake.add_playlist(
-        SpotifyPlaylist::new(MIXED_PLAYLIST, "Mixed", "alice").with_entries(vec![
-            PlaylistEntry::track(TRACK),
-            PlaylistEntry::local_file("Home Demo", "My Band", "Tapes", 125_400),
-            PlaylistEntry::unavailable(),
-            PlaylistEntry::track(UNPLAYABLE_TRACK),
-            PlaylistEntry::episode(EPISODE),
-        ]),
-    );
-    fake.add_playlist(
-        SpotifyPlaylist::new(FOREIGN_PLAYLIST, "Bob's mix", "bob")
-            .with_entries(vec![PlaylistEntry::track(TRACK)]),
-    );
-    fake.follow_playlist("alice", FOREIGN_PLAYLIST);
-    SpotifyFake::start(fake).await
+    SpotifyFake::start(small_household()).await
 }
 
 /// An upstream policy for tests: short backoffs, a 5-second longest wait, no redirects followed.

@@ -66,6 +66,7 @@ mod catalogue;
 mod downloads;
 mod generator;
 mod routing;
+pub mod scenario;
 mod scripts;
 mod searches;
 mod states;

@@ -43,6 +43,7 @@ mod generator;
 mod library;
 mod objects;
 mod paging;
+pub mod scenario;
 mod seeding;
 mod web_api;
 
