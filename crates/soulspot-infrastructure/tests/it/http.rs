@@ -349,3 +349,58 @@ async fn credentials_follow_a_redirect_only_within_the_origin() {
     assert_eq!(foreign[0].header("x-api-key"), None);
     assert!(foreign[0].header("user-agent").is_some());
 }
+
+/// The policy's metrics, read back through a Prometheus recorder installed for this test's
+/// process (nextest runs every test in its own process, so the global recorder is this test's).
+#[tokio::test]
+async fn calls_retries_waits_and_cache_results_are_counted_per_upstream() {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    metrics::set_global_recorder(recorder).unwrap();
+
+    let server = FakeServer::start(echo).await;
+    let mut settings = settings(&server);
+    settings.name = "metered".into();
+    settings.rate_limit = soulspot_infrastructure::http::RateLimitSettings::per_second(50.0, 1);
+    let (upstream, _) = upstream(&server, settings);
+    server.faults().next(1, Fault::status(503));
+    for index in 0..3 {
+        upstream
+            .send(UpstreamRequest::get(format!("/{index}")))
+            .await
+            .unwrap();
+    }
+    let cache = soulspot_infrastructure::upstreams::cache::LookupCache::<u8, Vec<u8>>::new(
+        "metered.lookup",
+        soulspot_infrastructure::upstreams::cache::CacheSettings::new(
+            10,
+            Duration::from_secs(60),
+            Duration::from_secs(60),
+        ),
+        Vec::is_empty,
+    );
+    for _ in 0..2 {
+        cache
+            .get_or_fetch(1, || async { Ok(vec![1]) })
+            .await
+            .unwrap();
+    }
+
+    let text = handle.render();
+    let line = |prefix: &str| {
+        text.lines()
+            .find(|line| line.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in\n{text}"))
+            .to_owned()
+    };
+    assert!(line("upstream_requests_total{upstream=\"metered\",outcome=\"ok\"}").ends_with(" 3"));
+    assert!(
+        line("upstream_requests_total{upstream=\"metered\",outcome=\"server_error\"}")
+            .ends_with(" 1")
+    );
+    assert!(line("upstream_retries_total{upstream=\"metered\"}").ends_with(" 1"));
+    line("upstream_request_duration_seconds_count{upstream=\"metered\"}");
+    line("upstream_rate_limit_wait_seconds_count{upstream=\"metered\"}");
+    assert!(line("upstream_cache_total{cache=\"metered.lookup\",result=\"miss\"}").ends_with(" 1"));
+    assert!(line("upstream_cache_total{cache=\"metered.lookup\",result=\"hit\"}").ends_with(" 1"));
+}
