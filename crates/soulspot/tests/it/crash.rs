@@ -216,7 +216,9 @@ struct Attempt {
 }
 
 /// Every job's effect exists once; attempts cut short by a kill left a start without an end and
-/// ended with their process; no job ended twice; no two attempts of a job overlapped. Returns how
+/// ended with their process; a job ran to its end more than once only when a kill cut off the
+/// process between the effect and the recorded success (the effect is idempotent, the run is
+/// at-least-once); no two attempts of a job overlapped. Returns how
 /// many processes finished jobs.
 fn check_effects(effects: &Path, killed_at: &HashMap<String, i64>, survivors: &[String]) -> usize {
     let markers = std::fs::read_dir(effects)
@@ -229,7 +231,7 @@ fn check_effects(effects: &Path, killed_at: &HashMap<String, i64>, survivors: &[
         .count();
     assert_eq!(markers, JOBS);
     let log = std::fs::read_to_string(effects.join("runs.log")).unwrap();
-    let mut ended = HashSet::new();
+    let mut ends: HashMap<String, Vec<(String, i64)>> = HashMap::new();
     let mut open: HashMap<(String, String), i64> = HashMap::new();
     let mut attempts: HashMap<String, Vec<Attempt>> = HashMap::new();
     let mut starts = 0;
@@ -250,7 +252,9 @@ fn check_effects(effects: &Path, killed_at: &HashMap<String, i64>, survivors: &[
                 );
             }
             "end" => {
-                assert!(ended.insert(id.to_owned()), "job {id} ran to its end twice");
+                ends.entry(id.to_owned())
+                    .or_default()
+                    .push((owner.to_owned(), at));
                 finishers.insert(owner.to_owned());
                 let start = open
                     .remove(&key)
@@ -264,7 +268,20 @@ fn check_effects(effects: &Path, killed_at: &HashMap<String, i64>, survivors: &[
             _ => panic!("unexpected line {line:?}"),
         }
     }
-    assert_eq!(ended.len(), JOBS);
+    assert_eq!(ends.len(), JOBS);
+    for (id, mut job_ends) in ends {
+        job_ends.sort_by_key(|(_, at)| *at);
+        // Every end but the last was followed by its process's death before the success was
+        // written: otherwise the job would not have run again.
+        for (owner, at) in &job_ends[..job_ends.len() - 1] {
+            let killed = killed_at.get(owner).copied();
+            assert!(
+                killed.is_some_and(|killed| killed >= *at),
+                "job {id} ran to its end in {owner} at {at} and again later, though {owner} was \
+                 not killed after that end ({killed:?}): {job_ends:?}"
+            );
+        }
+    }
     for ((id, owner), start) in open {
         assert!(
             !survivors.contains(&owner),
