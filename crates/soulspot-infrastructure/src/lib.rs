@@ -7,6 +7,7 @@
 pub mod db;
 pub mod http;
 pub mod secrets;
+pub mod tags;
 pub mod upstreams;
 
 pub use db::{Backend, Database, DatabaseUrl, PoolSettings, StatementCounter};

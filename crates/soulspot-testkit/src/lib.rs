@@ -2,6 +2,7 @@
 //! realistic catalogue data, and the fake upstream servers (`fake`): real HTTP servers on loopback
 //! that behave like Spotify, slskd, MusicBrainz, the Cover Art Archive and LRCLIB.
 
+pub mod audio;
 pub mod catalog;
 pub mod database;
 pub mod fake;

@@ -45,6 +45,7 @@ mod records;
 mod slskd;
 mod spotify;
 mod sqlite_concurrency;
+mod tags;
 
 contract_tests! {
     catalog_upsert_round_trip => crate::catalog::upsert_round_trip;
