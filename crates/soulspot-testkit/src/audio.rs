@@ -14,6 +14,7 @@ use lofty::file::TaggedFileExt;
 use lofty::picture::{MimeType, Picture, PictureType};
 use lofty::probe::Probe;
 use lofty::tag::{ItemKey, ItemValue, Tag, TagExt, TagItem, TagType};
+use soulspot_domain::scan::TagSnapshot;
 
 /// The formats with a committed template, each about one second of a 440 Hz sine, mono.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -116,30 +117,14 @@ pub fn audio_fixtures_folder() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/audio")
 }
 
-/// The tags to write into a copy. Every text is written exactly as given, so tests can check that
-/// readers keep trailing spaces, combining characters and the like. `None` and empty lists write
-/// nothing for that field.
+/// What to write into a copy: the same snapshot a `TagReader` reports (so a round-trip test
+/// compares what it wrote with what it read), plus whether to embed a front cover. Every text is
+/// written exactly as given, so tests can check that readers keep trailing spaces, combining
+/// characters and the like; `None` and empty lists write nothing for that field; multi-value
+/// fields are written as separate values (repeated fields, or the format's multi-value form).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TagsToWrite {
-    pub title: Option<String>,
-    /// Written as separate values (repeated fields, or the format's multi-value form).
-    pub artists: Vec<String>,
-    pub album: Option<String>,
-    pub album_artists: Vec<String>,
-    pub track_number: Option<u32>,
-    pub track_total: Option<u32>,
-    pub disc_number: Option<u32>,
-    pub disc_total: Option<u32>,
-    pub date: Option<String>,
-    pub genres: Vec<String>,
-    pub isrc: Option<String>,
-    pub musicbrainz_recording_id: Option<String>,
-    pub musicbrainz_track_id: Option<String>,
-    pub musicbrainz_release_id: Option<String>,
-    pub musicbrainz_release_group_id: Option<String>,
-    pub musicbrainz_artist_ids: Vec<String>,
-    pub musicbrainz_album_artist_ids: Vec<String>,
-    pub compilation: Option<bool>,
+    pub tags: TagSnapshot,
     /// Embeds a tiny PNG as the front cover.
     pub front_cover: bool,
 }
@@ -230,31 +215,32 @@ pub fn write_tagged_copy(
         })?
         .primary_tag_type();
 
+    let snapshot = &tags.tags;
     let mut tag = Tag::new(tag_type);
     let mut push_text = |key: ItemKey, value: &str| {
         // `push` keeps earlier values of the same key, which is how several artists are written.
         tag.push(TagItem::new(key, ItemValue::Text(value.to_owned())));
     };
     let texts: [(ItemKey, Option<&String>); 8] = [
-        (ItemKey::TrackTitle, tags.title.as_ref()),
-        (ItemKey::AlbumTitle, tags.album.as_ref()),
-        (ItemKey::RecordingDate, tags.date.as_ref()),
-        (ItemKey::Isrc, tags.isrc.as_ref()),
+        (ItemKey::TrackTitle, snapshot.title.as_ref()),
+        (ItemKey::AlbumTitle, snapshot.album.as_ref()),
+        (ItemKey::RecordingDate, snapshot.date.as_ref()),
+        (ItemKey::Isrc, snapshot.isrc_text.as_ref()),
         (
             ItemKey::MusicBrainzRecordingId,
-            tags.musicbrainz_recording_id.as_ref(),
+            snapshot.musicbrainz.recording_id.as_ref(),
         ),
         (
             ItemKey::MusicBrainzTrackId,
-            tags.musicbrainz_track_id.as_ref(),
+            snapshot.musicbrainz.track_id.as_ref(),
         ),
         (
             ItemKey::MusicBrainzReleaseId,
-            tags.musicbrainz_release_id.as_ref(),
+            snapshot.musicbrainz.release_id.as_ref(),
         ),
         (
             ItemKey::MusicBrainzReleaseGroupId,
-            tags.musicbrainz_release_group_id.as_ref(),
+            snapshot.musicbrainz.release_group_id.as_ref(),
         ),
     ];
     for (key, value) in texts {
@@ -263,13 +249,16 @@ pub fn write_tagged_copy(
         }
     }
     let lists: [(ItemKey, &Vec<String>); 5] = [
-        (ItemKey::TrackArtist, &tags.artists),
-        (ItemKey::AlbumArtist, &tags.album_artists),
-        (ItemKey::Genre, &tags.genres),
-        (ItemKey::MusicBrainzArtistId, &tags.musicbrainz_artist_ids),
+        (ItemKey::TrackArtist, &snapshot.artists),
+        (ItemKey::AlbumArtist, &snapshot.album_artists),
+        (ItemKey::Genre, &snapshot.genres),
+        (
+            ItemKey::MusicBrainzArtistId,
+            &snapshot.musicbrainz.artist_ids,
+        ),
         (
             ItemKey::MusicBrainzReleaseArtistId,
-            &tags.musicbrainz_album_artist_ids,
+            &snapshot.musicbrainz.album_artist_ids,
         ),
     ];
     for (key, values) in lists {
@@ -286,17 +275,17 @@ pub fn write_tagged_copy(
         }
     }
     let numbers = [
-        (ItemKey::TrackNumber, tags.track_number),
-        (ItemKey::TrackTotal, tags.track_total),
-        (ItemKey::DiscNumber, tags.disc_number),
-        (ItemKey::DiscTotal, tags.disc_total),
+        (ItemKey::TrackNumber, snapshot.track_number),
+        (ItemKey::TrackTotal, snapshot.track_total),
+        (ItemKey::DiscNumber, snapshot.disc_number),
+        (ItemKey::DiscTotal, snapshot.disc_total),
     ];
     for (key, number) in numbers {
         if let Some(number) = number {
             push_text(key, &number.to_string());
         }
     }
-    if let Some(compilation) = tags.compilation {
+    if let Some(compilation) = snapshot.compilation {
         push_text(
             ItemKey::FlagCompilation,
             if compilation { "1" } else { "0" },

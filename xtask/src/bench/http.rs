@@ -17,7 +17,7 @@ use soulspot_infrastructure::http::{
 };
 use soulspot_testkit::fake::{FakeRequest, FakeServer, json_response};
 
-use super::report::{milliseconds, with_thousands};
+use super::report::{Latencies, milliseconds, with_thousands};
 
 const LATENCIES_MS: [u64; 2] = [0, 50];
 const CALLERS: [usize; 2] = [1, 16];
@@ -35,16 +35,8 @@ struct Row {
     callers: usize,
     requests: u64,
     elapsed: Duration,
-    sorted: Vec<Duration>,
+    latencies: Latencies,
     connections: u64,
-}
-
-impl Row {
-    fn percentile(&self, percent: f64) -> Duration {
-        let count = self.sorted.len();
-        let rank = ((percent / 100.0) * count as f64).ceil() as usize;
-        self.sorted[rank.clamp(1, count) - 1]
-    }
 }
 
 pub async fn run(arguments: HttpBenchArgs) -> anyhow::Result<ExitCode> {
@@ -86,8 +78,8 @@ pub async fn run(arguments: HttpBenchArgs) -> anyhow::Result<ExitCode> {
                     row.callers,
                     with_thousands(row.requests),
                     with_thousands((row.requests as f64 / row.elapsed.as_secs_f64()).round() as u64),
-                    milliseconds(row.percentile(50.0)),
-                    milliseconds(row.percentile(99.0)),
+                    milliseconds(row.latencies.percentile(50.0)),
+                    milliseconds(row.latencies.percentile(99.0)),
                     with_thousands(row.connections),
                 );
             }
@@ -158,19 +150,19 @@ async fn measure(
             anyhow::Ok(samples)
         });
     }
-    let mut sorted = Vec::new();
-    for samples in tasks.join_all().await {
-        sorted.extend(samples?);
+    let mut samples = Vec::new();
+    for caller_samples in tasks.join_all().await {
+        samples.extend(caller_samples?);
     }
     let elapsed = started.elapsed();
-    sorted.sort_unstable();
     Ok(Row {
         latency_ms,
         pooled,
         callers,
-        requests: sorted.len() as u64,
+        requests: samples.len() as u64,
         elapsed,
-        sorted,
+        // Latencies sorts them; the statement count does not apply to HTTP calls.
+        latencies: Latencies::new(samples, 0),
         connections: server.connections_accepted() - connections_before,
     })
 }

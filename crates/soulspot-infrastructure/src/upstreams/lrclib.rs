@@ -5,7 +5,7 @@
 use soulspot_domain::upstream::UpstreamFailure;
 use soulspot_domain::upstream::lyrics::{Lyrics, LyricsQuery, LyricsSource};
 
-use super::{decode, failure, unexpected_status};
+use super::{failure, found_json};
 use crate::http::{Upstream, UpstreamRequest};
 
 const SERVICE: &str = "lrclib";
@@ -48,11 +48,7 @@ impl LrclibClient {
             .send(UpstreamRequest::get(target))
             .await
             .map_err(|error| failure(SERVICE, error))?;
-        match response.status.as_u16() {
-            200 => decode(SERVICE, &response).map(Some),
-            404 => Ok(None),
-            _ => Err(unexpected_status(SERVICE, &response)),
-        }
+        found_json(SERVICE, &response)
     }
 }
 

@@ -82,3 +82,16 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
 ) -> Result<T, UpstreamFailure> {
     response.json().map_err(|error| failure(service, error))
 }
+
+/// The usual answer of a lookup: 200 with a JSON body is found, 404 is "no such thing", anything
+/// else is a failure.
+pub(crate) fn found_json<T: serde::de::DeserializeOwned>(
+    service: &str,
+    response: &UpstreamResponse,
+) -> Result<Option<T>, UpstreamFailure> {
+    match response.status.as_u16() {
+        200 => decode(service, response).map(Some),
+        404 => Ok(None),
+        _ => Err(unexpected_status(service, response)),
+    }
+}

@@ -11,7 +11,7 @@ use soulspot_domain::upstream::musicbrainz::{
 };
 use soulspot_domain::{Isrc, Mbid, TrackDuration};
 
-use super::{decode, failure, unexpected_status};
+use super::{failure, found_json};
 use crate::http::{Upstream, UpstreamRequest};
 
 const SERVICE: &str = "musicbrainz";
@@ -73,11 +73,7 @@ impl MusicBrainzClient {
             .send(request)
             .await
             .map_err(|error| failure(SERVICE, error))?;
-        match response.status.as_u16() {
-            200 => decode(SERVICE, &response).map(Some),
-            404 => Ok(None),
-            _ => Err(unexpected_status(SERVICE, &response)),
-        }
+        found_json(SERVICE, &response)
     }
 }
 

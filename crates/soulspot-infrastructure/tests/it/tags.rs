@@ -18,59 +18,42 @@ use soulspot_testkit::audio::{TagsToWrite, TemplateFormat, write_tagged_copy};
 /// must not be split, and a hyphenated ISRC.
 fn rich_tags() -> TagsToWrite {
     TagsToWrite {
-        title: Some("Ça va\u{0301} bien ".to_owned()),
-        artists: vec![
-            "Bjo\u{0308}rk ".to_owned(),
-            "AC/DC".to_owned(),
-            "Ólafur Arnalds feat. Nils Frahm".to_owned(),
-        ],
-        album: Some("  Ágætis byrjun".to_owned()),
-        album_artists: vec!["Various Artists".to_owned(), "東京事変".to_owned()],
-        track_number: Some(3),
-        track_total: Some(12),
-        disc_number: Some(1),
-        disc_total: Some(2),
-        date: Some("2024-03-05".to_owned()),
-        genres: vec!["Post-Rock".to_owned(), "Ambient".to_owned()],
-        isrc: Some("gb-aye-06-00001".to_owned()),
-        musicbrainz_recording_id: Some("8f3471b5-7e6a-48da-86a9-c1c07a0f47ae".to_owned()),
-        musicbrainz_track_id: Some("3d2a3ef4-1b4a-4a5b-9f5e-2c0c7a3d9e11".to_owned()),
-        musicbrainz_release_id: Some("9d4c5f7a-1f0e-4c7b-8a61-2a3b4c5d6e7f".to_owned()),
-        musicbrainz_release_group_id: Some("1b2c3d4e-5f60-4718-829a-0b1c2d3e4f50".to_owned()),
-        musicbrainz_artist_ids: vec![
-            "87c5dedd-371d-4a53-9f7f-80522fb7f3cb".to_owned(),
-            "66c662b6-6e2f-4930-8610-912e24c63ed1".to_owned(),
-        ],
-        musicbrainz_album_artist_ids: vec!["89ad4ac3-39f7-470e-963a-56509c546377".to_owned()],
-        compilation: Some(true),
+        tags: TagSnapshot {
+            title: Some("Ça va\u{0301} bien ".to_owned()),
+            artists: vec![
+                "Bjo\u{0308}rk ".to_owned(),
+                "AC/DC".to_owned(),
+                "Ólafur Arnalds feat. Nils Frahm".to_owned(),
+            ],
+            album: Some("  Ágætis byrjun".to_owned()),
+            album_artists: vec!["Various Artists".to_owned(), "東京事変".to_owned()],
+            track_number: Some(3),
+            track_total: Some(12),
+            disc_number: Some(1),
+            disc_total: Some(2),
+            date: Some("2024-03-05".to_owned()),
+            genres: vec!["Post-Rock".to_owned(), "Ambient".to_owned()],
+            isrc_text: Some("gb-aye-06-00001".to_owned()),
+            musicbrainz: MusicBrainzTags {
+                recording_id: Some("8f3471b5-7e6a-48da-86a9-c1c07a0f47ae".to_owned()),
+                track_id: Some("3d2a3ef4-1b4a-4a5b-9f5e-2c0c7a3d9e11".to_owned()),
+                release_id: Some("9d4c5f7a-1f0e-4c7b-8a61-2a3b4c5d6e7f".to_owned()),
+                release_group_id: Some("1b2c3d4e-5f60-4718-829a-0b1c2d3e4f50".to_owned()),
+                artist_ids: vec![
+                    "87c5dedd-371d-4a53-9f7f-80522fb7f3cb".to_owned(),
+                    "66c662b6-6e2f-4930-8610-912e24c63ed1".to_owned(),
+                ],
+                album_artist_ids: vec!["89ad4ac3-39f7-470e-963a-56509c546377".to_owned()],
+            },
+            compilation: Some(true),
+        },
         front_cover: true,
     }
 }
 
 /// What a reader must report for `written`: the same values, nothing added.
 fn expected_snapshot(written: &TagsToWrite) -> TagSnapshot {
-    TagSnapshot {
-        title: written.title.clone(),
-        artists: written.artists.clone(),
-        album: written.album.clone(),
-        album_artists: written.album_artists.clone(),
-        track_number: written.track_number,
-        track_total: written.track_total,
-        disc_number: written.disc_number,
-        disc_total: written.disc_total,
-        date: written.date.clone(),
-        genres: written.genres.clone(),
-        isrc_text: written.isrc.clone(),
-        musicbrainz: MusicBrainzTags {
-            recording_id: written.musicbrainz_recording_id.clone(),
-            track_id: written.musicbrainz_track_id.clone(),
-            release_id: written.musicbrainz_release_id.clone(),
-            release_group_id: written.musicbrainz_release_group_id.clone(),
-            artist_ids: written.musicbrainz_artist_ids.clone(),
-            album_artist_ids: written.musicbrainz_album_artist_ids.clone(),
-        },
-        compilation: written.compilation,
-    }
+    written.tags.clone()
 }
 
 fn expected_format_and_codec(format: TemplateFormat) -> (AudioFormat, AudioCodec) {
@@ -147,11 +130,14 @@ fn every_field_round_trips_in_every_format() {
 fn missing_fields_stay_absent_and_a_false_compilation_flag_is_kept() {
     let folder = tempfile::tempdir().unwrap();
     let written = TagsToWrite {
-        title: Some("Intro".to_owned()),
-        artists: vec!["Solo Artist".to_owned()],
-        track_number: Some(1),
-        compilation: Some(false),
-        ..TagsToWrite::default()
+        tags: TagSnapshot {
+            title: Some("Intro".to_owned()),
+            artists: vec!["Solo Artist".to_owned()],
+            track_number: Some(1),
+            compilation: Some(false),
+            ..TagSnapshot::default()
+        },
+        front_cover: false,
     };
     for format in TemplateFormat::ALL {
         let path = write_tagged_copy(
@@ -183,8 +169,11 @@ fn an_untagged_template_reads_with_empty_fields() {
 fn an_invalid_isrc_keeps_its_text_but_parses_to_nothing() {
     let folder = tempfile::tempdir().unwrap();
     let written = TagsToWrite {
-        isrc: Some("not-an-isrc ".to_owned()),
-        ..TagsToWrite::default()
+        tags: TagSnapshot {
+            isrc_text: Some("not-an-isrc ".to_owned()),
+            ..TagSnapshot::default()
+        },
+        front_cover: false,
     };
     let path = write_tagged_copy(
         TemplateFormat::Flac,
@@ -385,8 +374,11 @@ fn fields_fall_back_to_other_tags_when_the_primary_tag_lacks_them() {
         TemplateFormat::Mp3,
         &folder.path().join("both.mp3"),
         &TagsToWrite {
-            title: Some("New Title".to_owned()),
-            ..TagsToWrite::default()
+            tags: TagSnapshot {
+                title: Some("New Title".to_owned()),
+                ..TagSnapshot::default()
+            },
+            front_cover: false,
         },
     )
     .unwrap();

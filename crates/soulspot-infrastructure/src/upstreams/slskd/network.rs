@@ -12,7 +12,7 @@ use soulspot_domain::upstream::soulseek::{
 
 use super::{REMOVE_ATTEMPTS, SERVICE, SlskdClient, malformed, path_segment, slskd_failure, wire};
 use crate::http::UpstreamError;
-use crate::upstreams::{decode, unexpected_status};
+use crate::upstreams::{decode, found_json, unexpected_status};
 
 impl SoulseekNetwork for SlskdClient {
     async fn server_state(&self) -> Result<SoulseekServerState, UpstreamFailure> {
@@ -66,13 +66,10 @@ impl SoulseekNetwork for SlskdClient {
             format!("/searches/{id}?includeResponses=false"),
         )?;
         let response = self.send(request).await?;
-        match response.status.as_u16() {
-            200 => SearchStatus::try_from(decode::<wire::Search>(SERVICE, &response)?)
-                .map(Some)
-                .map_err(malformed),
-            404 => Ok(None),
-            _ => Err(unexpected_status(SERVICE, &response)),
-        }
+        found_json::<wire::Search>(SERVICE, &response)?
+            .map(SearchStatus::try_from)
+            .transpose()
+            .map_err(malformed)
     }
 
     async fn search_responses(
@@ -81,16 +78,8 @@ impl SoulseekNetwork for SlskdClient {
     ) -> Result<Option<Vec<PeerResponse>>, UpstreamFailure> {
         let request = self.request(Method::GET, format!("/searches/{id}/responses"))?;
         let response = self.send(request).await?;
-        match response.status.as_u16() {
-            200 => {
-                let responses: Vec<wire::Response> = decode(SERVICE, &response)?;
-                Ok(Some(
-                    responses.into_iter().map(PeerResponse::from).collect(),
-                ))
-            }
-            404 => Ok(None),
-            _ => Err(unexpected_status(SERVICE, &response)),
-        }
+        let responses: Option<Vec<wire::Response>> = found_json(SERVICE, &response)?;
+        Ok(responses.map(|responses| responses.into_iter().map(PeerResponse::from).collect()))
     }
 
     async fn stop_search(&self, id: &SoulseekSearchId) -> Result<bool, UpstreamFailure> {
@@ -194,14 +183,10 @@ impl SoulseekNetwork for SlskdClient {
     ) -> Result<Option<Transfer>, UpstreamFailure> {
         let request = self.request(Method::GET, Self::download_path(username, id))?;
         let response = self.send(request).await?;
-        match response.status.as_u16() {
-            200 => decode::<wire::WireTransfer>(SERVICE, &response)?
-                .into_domain(Some(username))
-                .map(Some)
-                .map_err(malformed),
-            404 => Ok(None),
-            _ => Err(unexpected_status(SERVICE, &response)),
-        }
+        found_json::<wire::WireTransfer>(SERVICE, &response)?
+            .map(|transfer| transfer.into_domain(Some(username)))
+            .transpose()
+            .map_err(malformed)
     }
 
     async fn cancel_download(
