@@ -404,3 +404,40 @@ async fn calls_retries_waits_and_cache_results_are_counted_per_upstream() {
     assert!(line("upstream_cache_total{cache=\"metered.lookup\",result=\"miss\"}").ends_with(" 1"));
     assert!(line("upstream_cache_total{cache=\"metered.lookup\",result=\"hit\"}").ends_with(" 1"));
 }
+
+/// The same on paused time: the fake runs on this test's single-threaded runtime, so every wait
+/// is either on loopback I/O that is already ready or on a timer the paused clock jumps to.
+/// Retry-After of 300 s (seconds form) and 40 s ahead (HTTP-date) are waited out exactly.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn retry_after_is_waited_out_exactly_on_paused_time() {
+    let server = FakeServer::start(echo).await;
+    let mut settings = settings(&server);
+    settings.retry.max_wait = Duration::from_secs(600);
+    settings.request_timeout = Duration::from_secs(3_600);
+    let (upstream, _) = upstream(&server, settings);
+
+    server.faults().next(1, Fault::retry_after(503, "300"));
+    let started = tokio::time::Instant::now();
+    let response = upstream.send(UpstreamRequest::get("/a")).await.unwrap();
+    assert_eq!(response.status, StatusCode::OK);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(300) && waited < Duration::from_secs(301),
+        "{waited:?}"
+    );
+
+    let date = (chrono::Utc::now() + chrono::Duration::seconds(40))
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    server.faults().next(1, Fault::retry_after(429, &date));
+    let started = tokio::time::Instant::now();
+    let response = upstream.send(UpstreamRequest::get("/b")).await.unwrap();
+    assert_eq!(response.status, StatusCode::OK);
+    let waited = started.elapsed();
+    // The date has whole seconds and the wall clock moved on while the request was made.
+    assert!(
+        waited >= Duration::from_secs(38) && waited <= Duration::from_secs(40),
+        "{waited:?}"
+    );
+    assert_eq!(server.requests().len(), 4);
+}

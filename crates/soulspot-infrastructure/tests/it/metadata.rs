@@ -224,3 +224,37 @@ async fn lyrics_come_cache_first_and_are_then_cached() {
     client.lyrics(&query).await.unwrap();
     assert_eq!(running.server.requests().len(), 2);
 }
+
+/// The real setting on paused time: MusicBrainz's one request a second against a client limited to
+/// one a second, 50 lookups five at a time, everything on this test's single-threaded runtime.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn fifty_lookups_run_at_one_request_a_second_on_paused_time() {
+    let running = Running::start(FakeMusicBrainz::new()).await;
+    let batch = catalog_batch(5, 0, 50);
+    let seeded = running.fake.seed_catalog_batch(&batch);
+    running.fake.set_rate_limit(1.0, 1);
+    let client = MusicBrainzClient::new(policy(
+        format!("{}/ws/2", running.url()),
+        agent(),
+        RateLimitSettings::per_second(1.0, 1),
+    ));
+    let ids: Vec<Mbid> = seeded
+        .recordings
+        .iter()
+        .map(|id| Mbid::parse(id).unwrap())
+        .collect();
+    let started = tokio::time::Instant::now();
+    let found = bounded(ids.iter(), 5, |id| client.recording(id)).await;
+    let elapsed = started.elapsed();
+    assert!(found.iter().all(|result| matches!(result, Ok(Some(_)))));
+    assert_eq!(
+        running.fake.throttled_requests(),
+        0,
+        "no 503 from MusicBrainz"
+    );
+    assert_eq!(running.server.requests().len(), 50);
+    assert!(
+        elapsed >= Duration::from_secs(49) && elapsed < Duration::from_secs(51),
+        "50 lookups at 1/s took {elapsed:?}"
+    );
+}
