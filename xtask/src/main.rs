@@ -11,6 +11,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
+mod gen_library;
 mod layers;
 mod migrate;
 mod openapi;
@@ -43,6 +44,8 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Writes a realistic music library of real, tagged audio files (the scan's corpus).
+    GenLibrary(gen_library::GenLibraryArgs),
     /// Performance measurements.
     Bench {
         #[command(subcommand)]
@@ -59,6 +62,7 @@ async fn main() -> ExitCode {
             .map(|()| ExitCode::SUCCESS),
         Command::CheckLayers => layers::run().await.map(|()| ExitCode::SUCCESS),
         Command::Openapi { check } => openapi::run(check).map(|()| ExitCode::SUCCESS),
+        Command::GenLibrary(arguments) => gen_library::run(arguments).await,
         Command::Bench { target } => bench::run(target).await,
     };
     match outcome {

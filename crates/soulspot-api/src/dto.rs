@@ -105,7 +105,12 @@ impl From<TrackDetails> for TrackDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LibraryFileDto {
     pub id: i64,
+    /// The path, readable: bytes of a file name that are not UTF-8 show as U+FFFD.
     pub path: String,
+    /// The path exactly as stored (`%` and every byte that is not UTF-8 as `%XX`), when it
+    /// differs from `path`: what tells two such names apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stored_path: Option<String>,
     pub size_bytes: i64,
     pub modified_at: Option<NaiveDateTime>,
     pub format: Option<String>,
@@ -121,11 +126,19 @@ pub struct LibraryFileDto {
     pub missing_since: Option<NaiveDateTime>,
 }
 
+/// A stored library path for people; text that is not a stored path (written before paths were
+/// encoded) as it is.
+fn readable_path(stored: &str) -> String {
+    soulspot_domain::scan::LibraryPath::from_stored(stored)
+        .map_or_else(|_| stored.to_owned(), |path| path.display())
+}
+
 impl From<LibraryFile> for LibraryFileDto {
     fn from(file: LibraryFile) -> Self {
         Self {
             id: file.id.0,
-            path: file.path,
+            path: readable_path(&file.path),
+            stored_path: (readable_path(&file.path) != file.path).then(|| file.path.clone()),
             size_bytes: file.size_bytes,
             modified_at: file.modified_at,
             format: file.audio.format,

@@ -61,7 +61,12 @@ pub struct ApiState<S, K> {
     metrics: web::Data<MetricsEndpoint>,
     health: web::Data<HealthRegistry>,
     events: Option<web::Data<EventSource>>,
+    music_folder: web::Data<MusicFolder>,
 }
+
+/// The configured music folder, if any: where library scans may look.
+#[derive(Debug, Clone, Default)]
+pub struct MusicFolder(pub Option<std::path::PathBuf>);
 
 impl<S, K> Clone for ApiState<S, K> {
     fn clone(&self) -> Self {
@@ -78,6 +83,7 @@ impl<S, K> Clone for ApiState<S, K> {
             metrics: self.metrics.clone(),
             health: self.health.clone(),
             events: self.events.clone(),
+            music_folder: self.music_folder.clone(),
         }
     }
 }
@@ -98,7 +104,14 @@ impl<S: Store, K: SecretCipher + 'static> ApiState<S, K> {
             metrics: web::Data::new(metrics),
             health: web::Data::new(HealthRegistry::new()),
             events: None,
+            music_folder: web::Data::new(MusicFolder::default()),
         }
+    }
+
+    /// The music folder library scans may look in (none: scan requests are refused).
+    pub fn with_music_folder(mut self, folder: Option<std::path::PathBuf>) -> Self {
+        self.music_folder = web::Data::new(MusicFolder(folder));
+        self
     }
 
     /// The registry `/health/workers` and `/health/ready` report from (and `/metrics` exports).
@@ -130,6 +143,7 @@ impl<S: Store, K: SecretCipher + 'static> ApiState<S, K> {
             .app_data(self.metrics.clone())
             .app_data(self.jobs.clone())
             .app_data(self.health.clone())
+            .app_data(self.music_folder.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(self.settings.max_body_bytes)

@@ -41,7 +41,7 @@ impl Modify for SecuritySchemes {
     paths(
         health::live, health::ready, health::workers, health::metrics,
         routes::list_artists, routes::get_artist, routes::list_albums, routes::get_album,
-        routes::list_tracks, routes::get_track, routes::search, routes::stats,
+        routes::list_tracks, routes::get_track, routes::search, routes::stats, routes::start_scan,
         routes::list_playlists, routes::get_playlist, routes::list_entries,
         routes::get_settings, routes::put_settings,
         routes::list_credentials, routes::get_credential, routes::put_credential,
@@ -53,7 +53,7 @@ impl Modify for SecuritySchemes {
     ),
     tags(
         (name = "health", description = "Liveness, readiness and metrics (no key needed)"),
-        (name = "library", description = "Artists, albums, tracks, search and stats"),
+        (name = "library", description = "Artists, albums, tracks, search, stats and library scans"),
         (name = "playlists", description = "Imported playlists and their entries"),
         (name = "settings", description = "Run-time settings and stored credentials"),
         (name = "quality", description = "Quality profiles for downloads"),

@@ -1,6 +1,7 @@
 //! Jobs as the API sees them: list, read, cancel, retry, and start maintenance; plus the
 //! notifications idle workers and live-event clients react to.
 
+use crate::scan::{LIBRARY_SCAN_KIND, ScanPayload};
 use chrono::{NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use soulspot_domain::ports::JobRepository;
@@ -77,6 +78,31 @@ impl<S: JobRepository> JobService<S> {
     /// A dead or cancelled job runs again with fresh attempts; other states: `Conflict`.
     pub async fn retry(&self, id: JobId) -> ServiceResult<Job> {
         Ok(self.store.retry(id, utc_now()).await?)
+    }
+
+    /// Enqueues a library scan, or returns the scan of the same folder and mode already waiting
+    /// or running. The payload's path must already be checked ([`crate::scan::scan_root`]).
+    pub async fn start_scan(&self, payload: &ScanPayload) -> ServiceResult<Job> {
+        let kind = JobKind::parse(LIBRARY_SCAN_KIND)
+            .map_err(|error| soulspot_domain::RepositoryError::Internal(Box::new(error)))?;
+        let folder = payload.path.as_ref().map_or_else(
+            || "*".to_owned(),
+            |path| path.to_string_lossy().into_owned(),
+        );
+        let json = serde_json::to_string(payload)
+            .map_err(|error| soulspot_domain::RepositoryError::Internal(Box::new(error)))?;
+        Ok(self
+            .store
+            .enqueue(NewJob {
+                kind,
+                payload: json,
+                priority: 0,
+                dedupe_key: Some(format!("library.scan:{}:{folder}", payload.mode.as_str())),
+                // A scan resumes where it stopped, so attempts cut short by a crash are cheap.
+                max_attempts: 10,
+                run_at: None,
+            })
+            .await?)
     }
 
     /// Enqueues database maintenance now, or returns the one already waiting or running.

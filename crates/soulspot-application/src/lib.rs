@@ -15,6 +15,7 @@ pub mod library;
 pub mod playlists;
 pub mod quality;
 pub mod readiness;
+pub mod scan;
 pub mod settings;
 pub mod store;
 
@@ -33,6 +34,10 @@ pub use library::{
 pub use playlists::PlaylistService;
 pub use quality::QualityProfileService;
 pub use readiness::{DependencyCheck, Readiness, ReadinessService};
+pub use scan::{
+    LIBRARY_SCAN_KIND, LibraryScanner, NoProgress, ScanCancelled, ScanError, ScanPayload,
+    ScanProgress, ScanProgressSink, ScanRootError, ScanSettings, ScanSummary, scan_root,
+};
 pub use settings::Settings;
 pub use settings::SettingsService;
 pub use store::Store;

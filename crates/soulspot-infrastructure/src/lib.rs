@@ -9,6 +9,7 @@ pub mod http;
 pub mod secrets;
 pub mod tags;
 pub mod upstreams;
+pub mod walk;
 
 pub use db::{Backend, Database, DatabaseUrl, PoolSettings, StatementCounter};
 pub use secrets::{ApiKey, KeyFileError, SecretKey, XChaChaCipher};

@@ -6,11 +6,14 @@
 //! of ffmpeg and fast: a copy and a tag write per file.
 
 use std::fmt;
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use lofty::ape::ApeTag;
 use lofty::config::WriteOptions;
 use lofty::file::TaggedFileExt;
+use lofty::id3::v2::{Frame, Id3v2Tag};
+use lofty::io::FileLike;
 use lofty::picture::{MimeType, Picture, PictureType};
 use lofty::probe::Probe;
 use lofty::tag::{ItemKey, ItemValue, Tag, TagExt, TagItem, TagType};
@@ -52,6 +55,21 @@ impl TemplateFormat {
         Self::Aiff,
         Self::WavPack,
     ];
+
+    /// Where the format stands in [`TemplateFormat::ALL`].
+    pub fn position(self) -> usize {
+        match self {
+            Self::Mp3 => 0,
+            Self::Flac => 1,
+            Self::OggVorbis => 2,
+            Self::Opus => 3,
+            Self::M4aAac => 4,
+            Self::M4aAlac => 5,
+            Self::Wav => 6,
+            Self::Aiff => 7,
+            Self::WavPack => 8,
+        }
+    }
 
     /// The usual file extension, without the dot.
     pub fn extension(self) -> &'static str {
@@ -215,6 +233,144 @@ pub fn write_tagged_copy(
         })?
         .primary_tag_type();
 
+    let tag = tag_for(tags, tag_type);
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(destination)
+        .map_err(lofty::error::FileEncodingError::from)
+        .and_then(|mut file| save_tag(tag, tag_type, &mut file))
+        .map_err(|source| WriteTaggedCopyError::Write {
+            destination: destination.to_owned(),
+            source,
+        })?;
+    Ok(destination.to_owned())
+}
+
+/// Every template read into memory once, for writers of many files (`cargo xtask gen-library`
+/// writes 100,000): [`AudioTemplates::tagged_bytes`] tags a copy of the cached bytes in memory,
+/// which spares each file the template copy on disk and the re-read that finds its tag type.
+/// The bytes are the same [`write_tagged_copy`] leaves on disk for the same tags.
+#[derive(Debug, Clone)]
+pub struct AudioTemplates {
+    /// One per format, in the order of [`TemplateFormat::ALL`].
+    templates: Vec<CachedTemplate>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedTemplate {
+    bytes: Vec<u8>,
+    tag_type: TagType,
+}
+
+/// Why the templates could not be cached, or a tagged copy not made from them.
+#[derive(Debug)]
+pub enum AudioTemplatesError {
+    /// A template file could not be read.
+    ReadTemplate {
+        template: PathBuf,
+        source: std::io::Error,
+    },
+    /// lofty could not parse a template to find its tag type.
+    ParseTemplate {
+        template: PathBuf,
+        source: lofty::error::FileParseError,
+    },
+    /// lofty could not write the tag into the copy.
+    Write {
+        format: TemplateFormat,
+        source: lofty::error::FileEncodingError,
+    },
+}
+
+impl fmt::Display for AudioTemplatesError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ReadTemplate { template, .. } => write!(
+                formatter,
+                "could not read the audio template {}",
+                template.display()
+            ),
+            Self::ParseTemplate { template, .. } => write!(
+                formatter,
+                "could not parse the audio template {}",
+                template.display()
+            ),
+            Self::Write { format, .. } => {
+                write!(formatter, "could not write tags into a {format} copy")
+            }
+        }
+    }
+}
+
+impl std::error::Error for AudioTemplatesError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::ReadTemplate { source, .. } => Some(source),
+            Self::ParseTemplate { source, .. } => Some(source),
+            Self::Write { source, .. } => Some(source),
+        }
+    }
+}
+
+impl AudioTemplates {
+    /// Reads every template from `fixtures/audio/` and finds its primary tag type.
+    pub fn load() -> Result<Self, AudioTemplatesError> {
+        let templates = TemplateFormat::ALL
+            .into_iter()
+            .map(|format| {
+                let template = format.template_path();
+                let bytes = std::fs::read(&template).map_err(|source| {
+                    AudioTemplatesError::ReadTemplate {
+                        template: template.clone(),
+                        source,
+                    }
+                })?;
+                let tag_type = Probe::new(Cursor::new(bytes.as_slice()))
+                    .guess_file_type()
+                    .map_err(lofty::error::FileParseError::from)
+                    .and_then(Probe::read)
+                    .map_err(|source| AudioTemplatesError::ParseTemplate {
+                        template: template.clone(),
+                        source,
+                    })?
+                    .primary_tag_type();
+                Ok(CachedTemplate { bytes, tag_type })
+            })
+            .collect::<Result<Vec<_>, AudioTemplatesError>>()?;
+        Ok(Self { templates })
+    }
+
+    /// The untagged template of `format`, as committed.
+    pub fn template_bytes(&self, format: TemplateFormat) -> &[u8] {
+        &self.cached(format).bytes
+    }
+
+    /// A whole audio file: the template of `format` with `tags` written into its primary tag,
+    /// exactly as [`write_tagged_copy`] would write it.
+    pub fn tagged_bytes(
+        &self,
+        format: TemplateFormat,
+        tags: &TagsToWrite,
+    ) -> Result<Vec<u8>, AudioTemplatesError> {
+        let cached = self.cached(format);
+        // Room for the tag up front, so writing it does not reallocate the copy.
+        let mut bytes = Vec::with_capacity(cached.bytes.len() + 4_096);
+        bytes.extend_from_slice(&cached.bytes);
+        let mut file = Cursor::new(bytes);
+        save_tag(tag_for(tags, cached.tag_type), cached.tag_type, &mut file)
+            .map_err(|source| AudioTemplatesError::Write { format, source })?;
+        Ok(file.into_inner())
+    }
+
+    fn cached(&self, format: TemplateFormat) -> &CachedTemplate {
+        // `load` caches one template per format in the order of `ALL`.
+        &self.templates[format.position()]
+    }
+}
+
+/// A lofty tag of `tag_type` holding `tags`, laid out as [`write_tagged_copy`] documents.
+fn tag_for(tags: &TagsToWrite, tag_type: TagType) -> Tag {
     let snapshot = &tags.tags;
     let mut tag = Tag::new(tag_type);
     let mut push_text = |key: ItemKey, value: &str| {
@@ -300,21 +456,42 @@ pub fn write_tagged_copy(
         );
     }
 
+    tag
+}
+
+/// Writes `tag` into `file`, which holds a whole audio file of a format whose primary tag type
+/// is `tag_type`, replacing any tag of that type.
+fn save_tag<File: FileLike>(
+    tag: Tag,
+    tag_type: TagType,
+    file: &mut File,
+) -> Result<(), lofty::error::FileEncodingError> {
     // No padding: the generated library holds many thousands of these files, and the default
     // padding would more than double the size of the Ogg ones.
     let write_options = WriteOptions::default().preferred_padding(0);
-    let saved = if tag_type == TagType::Ape {
+    match tag_type {
         // Saving a generic tag as APE drops its pictures; converting to an `ApeTag` first turns
         // them into the `Cover Art (Front)` binary items readers look for.
-        ApeTag::from(tag).save_to_path(destination, write_options)
-    } else {
-        tag.save_to_path(destination, write_options)
-    };
-    saved.map_err(|source| WriteTaggedCopyError::Write {
-        destination: destination.to_owned(),
-        source,
-    })?;
-    Ok(destination.to_owned())
+        TagType::Ape => ApeTag::from(tag).save_to(file, write_options),
+        TagType::Id3v2 => id3v2_in_a_fixed_order(tag).save_to(file, write_options),
+        _ => tag.save_to(file, write_options),
+    }
+}
+
+/// `tag` as ID3v2 with its frames in a fixed order. lofty's conversion from a generic tag
+/// collects the frames in a hash set, so their order (and the file's bytes) would change from
+/// run to run, and the generated library must be the same byte for byte for the same seed.
+fn id3v2_in_a_fixed_order(tag: Tag) -> Id3v2Tag {
+    let mut frames: Vec<Frame<'static>> = Id3v2Tag::from(tag).into_iter().collect();
+    // The debug form starts with the frame's kind and id, then holds every field, so it orders
+    // any two different frames.
+    frames.sort_by_cached_key(|frame| format!("{frame:?}"));
+    let mut ordered = Id3v2Tag::new();
+    for frame in frames {
+        // The frames came out of one tag, so none replaces another.
+        ordered.insert(frame);
+    }
+    ordered
 }
 
 /// A valid 1×1 transparent PNG (67 bytes), the smallest honest front cover.

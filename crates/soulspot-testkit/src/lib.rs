@@ -6,5 +6,6 @@ pub mod audio;
 pub mod catalog;
 pub mod database;
 pub mod fake;
+pub mod library;
 
 pub use database::{TestDatabase, create_empty_postgres_database, postgres_url_for_tests};

@@ -9,6 +9,7 @@ pub mod diagnostics;
 pub mod handler;
 pub mod maintenance;
 pub mod runtime;
+pub mod scan;
 pub mod schedule;
 
 pub use clock::{Clock, SystemClock, TokioClock};
@@ -16,4 +17,5 @@ pub use diagnostics::{DIAGNOSTIC_SLEEP_KIND, DiagnosticSleepHandler};
 pub use handler::{Cancelled, HandlerFuture, JobContext, JobFailure, JobHandler, JobResult};
 pub use maintenance::MaintenanceHandler;
 pub use runtime::{Worker, WorkerError, WorkerSettings};
+pub use scan::{LibraryScanHandler, ScanJobResult};
 pub use schedule::{Schedule, Scheduler};

@@ -31,6 +31,29 @@ pub struct Config {
     pub musicbrainz: MusicBrainzConfig,
     pub spotify: SpotifyConfig,
     pub slskd: SlskdConfig,
+    pub library: LibraryConfig,
+}
+
+/// The music library on disk and how it is scanned.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LibraryConfig {
+    /// The folder holding your music. Empty: no library yet (scans are refused until it is set).
+    pub music_folder: PathBuf,
+    /// Whether folders and files whose names start with `.` are scanned.
+    pub include_hidden: bool,
+    /// Whether symbolic links to folders are followed (loops are detected either way).
+    pub follow_folder_links: bool,
+    /// Files per scan batch: one transaction each, and the scan notices cancellation between
+    /// batches.
+    pub scan_batch_files: usize,
+    /// Threads reading tags at once during a scan.
+    pub scan_readers: usize,
+    /// Whether worker processes watch the music folder and queue a quick scan of the folders
+    /// that changed.
+    pub watch: bool,
+    /// Seconds of quiet after the last change before the watch queues its scans.
+    pub watch_debounce_secs: u64,
 }
 
 /// The Spotify app this installation signs in with (each household registers its own).
@@ -240,6 +263,15 @@ impl Default for Config {
         let pool = PoolSettings::default();
         Self {
             data_dir: PathBuf::from("data"),
+            library: LibraryConfig {
+                music_folder: PathBuf::new(),
+                include_hidden: false,
+                follow_folder_links: true,
+                scan_batch_files: 500,
+                scan_readers: 2,
+                watch: false,
+                watch_debounce_secs: 10,
+            },
             server: ServerConfig {
                 bind: SocketAddr::from(([127, 0, 0, 1], 8765)),
                 workers: 0,
@@ -403,6 +435,21 @@ pub struct DatabaseOverrides {
     pub url: Option<String>,
 }
 
+impl LibraryConfig {
+    /// The scan's settings from this section.
+    pub fn scan_settings(&self) -> soulspot_application::scan::ScanSettings {
+        soulspot_application::scan::ScanSettings {
+            batch_files: self.scan_batch_files,
+            readers: self.scan_readers,
+            walk: soulspot_domain::scan::WalkOptions {
+                include_hidden: self.include_hidden,
+                follow_folder_links: self.follow_folder_links,
+            },
+            ..soulspot_application::scan::ScanSettings::default()
+        }
+    }
+}
+
 impl Config {
     /// Layers the sources. `config_file` is required to exist when given explicitly.
     pub fn load(
@@ -455,6 +502,24 @@ impl Config {
         anyhow::ensure!(
             self.server.max_body_bytes >= 1024,
             "server.max_body_bytes must be at least 1024"
+        );
+        let library = &self.library;
+        anyhow::ensure!(
+            library.music_folder.as_os_str().is_empty() || library.music_folder.is_absolute(),
+            "library.music_folder must be an absolute path (or empty: no library yet)"
+        );
+        anyhow::ensure!(
+            (1..=100_000).contains(&library.scan_batch_files)
+                && (1..=64).contains(&library.scan_readers),
+            "library.scan_batch_files must be 1-100000 and library.scan_readers 1-64"
+        );
+        anyhow::ensure!(
+            library.watch_debounce_secs >= 1,
+            "library.watch_debounce_secs must be at least 1"
+        );
+        anyhow::ensure!(
+            !library.watch || !library.music_folder.as_os_str().is_empty(),
+            "library.watch needs library.music_folder"
         );
         let worker = &self.worker;
         anyhow::ensure!(worker.slots >= 1, "worker.slots must be at least 1");

@@ -11,8 +11,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod config;
 mod logging;
+mod scan;
 mod serve;
 mod upstreams;
+mod watch;
 mod workers;
 
 use std::path::PathBuf;
@@ -72,6 +74,15 @@ enum Command {
     Migrate,
     /// Print the effective configuration (secrets redacted) and exit.
     Config,
+    /// Scan the music folder (or one folder inside it) into the library, with a progress bar
+    /// and a summary; Ctrl-C stops it, and running it again resumes.
+    Scan {
+        /// A folder inside the music folder (default: the whole music folder).
+        path: Option<std::path::PathBuf>,
+        /// Read every file again, not only new and changed ones.
+        #[arg(long)]
+        full: bool,
+    },
 }
 
 #[tokio::main]
@@ -123,6 +134,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             logging::init(&config.log)?;
             serve::migrate(&config).await
+        }
+        Command::Scan { path, full } => {
+            logging::init(&config.log)?;
+            scan::scan(&config, path.as_deref(), full).await
         }
         Command::Config => {
             print!("{}", config.to_redacted_toml()?);

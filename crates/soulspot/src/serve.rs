@@ -37,7 +37,7 @@ impl MigrationPolicy {
 
 /// Opens the configured database, creating the data directory (and so the SQLite file) on first
 /// start.
-async fn open_database(config: &Config) -> anyhow::Result<Database> {
+pub(crate) async fn open_database(config: &Config) -> anyhow::Result<Database> {
     let url = config.database_url()?;
     if let DatabaseUrl::Sqlite(path) = &url
         && let Some(parent) = path
@@ -52,7 +52,7 @@ async fn open_database(config: &Config) -> anyhow::Result<Database> {
     Ok(database)
 }
 
-async fn apply_migrations(database: &Database) -> anyhow::Result<()> {
+pub(crate) async fn apply_migrations(database: &Database) -> anyhow::Result<()> {
     let applied = database.run_pending_migrations().await?;
     if applied.is_empty() {
         tracing::info!(applied = 0, "database schema is up to date");
@@ -115,11 +115,26 @@ pub async fn serve(config: &Config, policy: MigrationPolicy, mode: RunMode) -> a
         let worker = workers::worker(
             &database,
             &config.worker,
+            &config.library,
             &config.data_dir,
             clock.clone(),
             &health,
         )?
         .wake_on(database.subscribe());
+        if config.library.watch {
+            let jobs = soulspot_application::JobService::new(database.clone());
+            let watching = crate::watch::run(
+                jobs,
+                config.library.music_folder.clone(),
+                Duration::from_secs(config.library.watch_debounce_secs),
+                stop.clone(),
+            );
+            tokio::spawn(async move {
+                if let Err(error) = watching.await {
+                    tracing::error!(error = format!("{error:#}"), "watch mode is off");
+                }
+            });
+        }
         if let Some(scheduler) = workers::scheduler(&database, &config.worker, clock.clone())? {
             tokio::spawn(scheduler.run(stopped(stop.clone())));
         }
@@ -179,7 +194,10 @@ async fn serve_api(
         },
     )
     .with_health(health)
-    .with_events(soulspot_api::EventSource(Arc::new(events)));
+    .with_events(soulspot_api::EventSource(Arc::new(events)))
+    .with_music_folder(
+        Some(config.library.music_folder.clone()).filter(|folder| !folder.as_os_str().is_empty()),
+    );
     let workers = match config.server.workers {
         0 => std::thread::available_parallelism().map_or(1, usize::from),
         workers => workers,

@@ -8,14 +8,17 @@ use anyhow::Context;
 use soulspot_application::backoff::Backoff;
 use soulspot_application::health::HealthRegistry;
 use soulspot_application::jobs::MAINTENANCE_KIND;
+use soulspot_application::scan::LIBRARY_SCAN_KIND;
 use soulspot_domain::JobKind;
 use soulspot_infrastructure::Database;
+use soulspot_infrastructure::tags::LoftyTagReader;
+use soulspot_infrastructure::walk::FsWalker;
 use soulspot_worker::{
-    Clock, DIAGNOSTIC_SLEEP_KIND, DiagnosticSleepHandler, MaintenanceHandler, Schedule, Scheduler,
-    Worker, WorkerSettings,
+    Clock, DIAGNOSTIC_SLEEP_KIND, DiagnosticSleepHandler, LibraryScanHandler, MaintenanceHandler,
+    Schedule, Scheduler, Worker, WorkerSettings,
 };
 
-use crate::config::WorkerConfig;
+use crate::config::{LibraryConfig, WorkerConfig};
 
 /// How often the scheduler makes sure each periodic kind has its next job queued.
 const SCHEDULER_TICK: Duration = Duration::from_secs(60);
@@ -61,6 +64,7 @@ pub fn settings(config: &WorkerConfig) -> anyhow::Result<WorkerSettings> {
 pub fn worker(
     database: &Database,
     config: &WorkerConfig,
+    library: &LibraryConfig,
     data_dir: &std::path::Path,
     clock: Arc<dyn Clock>,
     health: &HealthRegistry,
@@ -75,6 +79,19 @@ pub fn worker(
     let mut worker = Worker::new(database.clone(), settings, clock)
         .handle(JobKind::parse(MAINTENANCE_KIND)?, maintenance)
         .report_to(health.register_worker(format!("worker {owner}"), true));
+    // Without a music folder there is nothing to scan; the API refuses scan requests then.
+    if !library.music_folder.as_os_str().is_empty() {
+        worker = worker.handle(
+            JobKind::parse(LIBRARY_SCAN_KIND)?,
+            LibraryScanHandler::new(
+                Arc::new(database.clone()),
+                Arc::new(FsWalker::new()),
+                Arc::new(LoftyTagReader::new()),
+                library.scan_settings(),
+                library.music_folder.clone(),
+            ),
+        );
+    }
     if config.diagnostic_jobs {
         worker = worker.handle(
             JobKind::parse(DIAGNOSTIC_SLEEP_KIND)?,

@@ -2,7 +2,8 @@
 //! named, PostgreSQL, and prints one markdown table per backend for docs/PERFORMANCE.md.
 //! `cargo xtask bench api` (in `api`) does the same for the HTTP API, served in-process, and
 //! `cargo xtask bench jobs` (in `jobs`) for the job store and the worker runtime, and
-//! `cargo xtask bench http` (in `http`) for the outbound HTTP layer.
+//! `cargo xtask bench http` (in `http`) for the outbound HTTP layer, and `cargo xtask bench scan`
+//! (in `scan`) for the library scan.
 //!
 //! Figures from a debug build would be meaningless, so a debug xtask re-runs itself in release.
 //! Progress goes to stderr and the tables to stdout, so `> figures.md` captures only the tables.
@@ -11,6 +12,7 @@ mod api;
 mod http;
 mod jobs;
 mod report;
+mod scan;
 mod scenarios;
 
 use std::process::ExitCode;
@@ -22,7 +24,8 @@ use soulspot_testkit::TestDatabase;
 use soulspot_testkit::database::POSTGRES_URL_VARIABLE;
 
 use crate::{cargo_program, workspace_root};
-use report::{BackendFigures, with_thousands};
+use report::BackendFigures;
+pub(crate) use report::with_thousands;
 use scenarios::{PLAYLIST_LENGTH, Plan, WARM_UPS};
 
 #[derive(Debug, Subcommand)]
@@ -35,6 +38,8 @@ pub enum BenchTarget {
     Jobs(jobs::JobsBenchArgs),
     /// Calls a local fake upstream through the outbound HTTP policy, pooled and not.
     Http(http::HttpBenchArgs),
+    /// Scans generated libraries of real audio files: full scan, quick rescan, memory, size.
+    Scan(scan::ScanBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +64,7 @@ pub async fn run(target: BenchTarget) -> anyhow::Result<ExitCode> {
         BenchTarget::Api(arguments) => api::run(arguments).await,
         BenchTarget::Jobs(arguments) => jobs::run(arguments).await,
         BenchTarget::Http(arguments) => http::run(arguments).await,
+        BenchTarget::Scan(arguments) => scan::run(arguments).await,
     }
 }
 
@@ -129,16 +135,19 @@ fn print_table(figures: &BackendFigures, plan: Plan) {
     println!("{}", figures.markdown_table(plan.iterations, WARM_UPS));
 }
 
-/// Runs the same command line through `cargo run --release` and exits with its status.
-async fn rerun_in_release() -> anyhow::Result<ExitCode> {
+/// Runs the same command line through `cargo run --release` and exits with its status (figures
+/// and bulk work from a debug build would be meaningless or slow). The working folder stays as it
+/// is, so relative paths in the arguments mean the same folders.
+pub(crate) async fn rerun_in_release() -> anyhow::Result<ExitCode> {
     eprintln!(
-        "note: benchmarks need an optimised build; building xtask in release first \
+        "note: this command needs an optimised build; building xtask in release first \
          (the first release build takes several minutes), then running it"
     );
     let status = tokio::process::Command::new(cargo_program())
-        .args(["run", "--release", "--quiet", "--package", "xtask", "--"])
+        .args(["run", "--release", "--quiet", "--manifest-path"])
+        .arg(workspace_root().join("Cargo.toml"))
+        .args(["--package", "xtask", "--"])
         .args(std::env::args_os().skip(1))
-        .current_dir(workspace_root())
         .status()
         .await
         .context("cannot run `cargo run --release`")?;

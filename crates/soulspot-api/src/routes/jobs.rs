@@ -103,7 +103,7 @@ pub(crate) async fn start_maintenance<S: Store>(jobs: Jobs<S>) -> Result<HttpRes
 }
 
 /// `202 Accepted` with the job and where to follow it.
-fn accepted(job: JobDto) -> HttpResponse {
+pub(crate) fn accepted(job: JobDto) -> HttpResponse {
     HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/api/v1/jobs/{}", job.id)))
         .json(job)

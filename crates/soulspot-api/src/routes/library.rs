@@ -1,16 +1,24 @@
-//! Artists, albums, tracks, search and stats.
+//! Artists, albums, tracks, search and stats, and starting a library scan.
 
 use actix_web::web::{Data, Json, Path, Query};
 use serde::Deserialize;
-use soulspot_application::{LibraryService, Store};
+use std::path::PathBuf;
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use soulspot_application::scan::{ScanPayload, ScanRootError, scan_root};
+use soulspot_application::{Invalid, JobService, LibraryService, Store};
+use soulspot_domain::scan::ScanMode;
 use soulspot_domain::{AlbumId, ArtistId, Isrc, ListOrder, TrackFilter, TrackId};
 
+use crate::MusicFolder;
 use crate::cursor::{PageQuery, Paged, paged_ordered};
 use crate::dto::{
-    AlbumDetailDto, AlbumDto, ArtistDetailDto, ArtistDto, SearchResultsDto, StatsDto,
+    AlbumDetailDto, AlbumDto, ArtistDetailDto, ArtistDto, JobDto, SearchResultsDto, StatsDto,
     TrackDetailDto, TrackDto,
 };
 use crate::problem::{ApiError, Problem};
+use crate::routes::jobs::accepted;
 
 type Library<S> = Data<LibraryService<S>>;
 
@@ -225,4 +233,73 @@ pub(crate) async fn search<S: Store>(
     responses((status = 200, body = StatsDto)))]
 pub(crate) async fn stats<S: Store>(library: Library<S>) -> Result<Json<StatsDto>, ApiError> {
     Ok(Json(library.stats().await?.into()))
+}
+
+/// What `POST /api/v1/library/scans` is asked to scan.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ScanRequest {
+    /// A folder inside the music folder (absolute); absent: the whole music folder.
+    path: Option<String>,
+    /// `quick` (default: skips unchanged folders and files) or `full` (reads every file again).
+    #[schema(value_type = Option<String>, example = "quick")]
+    mode: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/library/scans", tag = "library", request_body = ScanRequest,
+    responses((status = 202, body = JobDto,
+            description = "The scan, as a job (the one already waiting or running for the same folder and mode, if any)"),
+        (status = 409, body = Problem, content_type = "application/problem+json",
+            description = "No music folder is configured, or it cannot be opened"),
+        (status = 422, body = Problem, content_type = "application/problem+json",
+            description = "The mode is unknown, or the path is not a folder inside the music folder")))]
+pub(crate) async fn start_scan<S: Store>(
+    jobs: Data<JobService<S>>,
+    music_folder: Data<MusicFolder>,
+    request: Json<ScanRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = request.into_inner();
+    let mode = match request.mode.as_deref() {
+        None => ScanMode::Quick,
+        Some(text) => ScanMode::parse(text).ok_or_else(|| {
+            ApiError::invalid(Invalid::new(
+                "mode",
+                format!("{text:?} is not `quick` or `full`"),
+            ))
+        })?,
+    };
+    let Some(folder) = music_folder.0.clone() else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "no-music-folder",
+            "no music folder is configured: set library.music_folder first",
+        ));
+    };
+    let requested = request.path.map(PathBuf::from);
+    // `None` for the whole music folder, so a request for it by path and one without a path are
+    // the same job.
+    let checked = actix_web::web::block(move || {
+        let root = scan_root(&folder, requested.as_deref())?;
+        let whole_library = scan_root(&folder, None).ok() == Some(root.clone());
+        Ok::<_, ScanRootError>((!whole_library).then_some(root))
+    });
+    let path = checked
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the path check failed",
+            )
+        })?
+        .map_err(|error| match error {
+            ScanRootError::MusicFolderUnavailable { .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                "music-folder-unavailable",
+                error.to_string(),
+            ),
+            ScanRootError::Refused(message) => ApiError::invalid(Invalid::new("path", message)),
+        })?;
+    let payload = ScanPayload { path, mode };
+    Ok(accepted(jobs.start_scan(&payload).await?.into()))
 }

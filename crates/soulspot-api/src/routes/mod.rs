@@ -80,6 +80,7 @@ pub fn mount<S: Store, K: SecretCipher + 'static>(router: &mut Router<'_>) {
         .route(Method::GET, "/tracks/{id}", get_track::<S>)
         .route(Method::GET, "/search", search::<S>)
         .route(Method::GET, "/stats", stats::<S>)
+        .route(Method::POST, "/library/scans", start_scan::<S>)
         .route(Method::GET, "/playlists", list_playlists::<S>)
         .route(Method::GET, "/playlists/{id}", get_playlist::<S>)
         .route(Method::GET, "/playlists/{id}/entries", list_entries::<S>)

@@ -30,6 +30,7 @@ mod playlists;
 mod pool;
 mod quality;
 mod rows;
+mod scan;
 pub mod schema;
 mod search;
 mod secrets;

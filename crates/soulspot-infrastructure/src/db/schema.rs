@@ -112,6 +112,19 @@ diesel::table! {
         missing_since -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        has_embedded_art -> Nullable<Bool>,
+    }
+}
+
+diesel::table! {
+    library_scans (id) {
+        id -> BigInt,
+        root -> Text,
+        mode -> Text,
+        checkpoint -> Nullable<Text>,
+        counts_json -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 
@@ -262,6 +275,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     playlist_entries,
     library_folders,
     library_files,
+    library_scans,
     downloads,
     download_candidates,
     blocklist,

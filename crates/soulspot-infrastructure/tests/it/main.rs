@@ -42,10 +42,12 @@ mod plans;
 mod playlists;
 mod reads;
 mod records;
+mod scan_store;
 mod slskd;
 mod spotify;
 mod sqlite_concurrency;
 mod tags;
+mod walk;
 
 contract_tests! {
     catalog_upsert_round_trip => crate::catalog::upsert_round_trip;

@@ -13,7 +13,19 @@
 use std::fmt;
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+
 use crate::values::{Isrc, TrackDuration};
+
+mod matching;
+mod path;
+mod run;
+mod walk;
+
+pub use matching::*;
+pub use path::*;
+pub use run::*;
+pub use walk::*;
 
 /// Reads the audio properties and tags of one file.
 ///
@@ -217,7 +229,8 @@ impl fmt::Display for AudioCodec {
 /// a field written as an empty string stays `Some("")`. Multi-value fields keep each value the
 /// file stores separately (repeated Vorbis `ARTIST` comments, ID3v2.4 null-separated values,
 /// several MP4 data atoms) and never split a single value on `/`, `;` or "feat.".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TagSnapshot {
     pub title: Option<String>,
     /// The track artists, one entry per value in the tag.
@@ -255,7 +268,8 @@ impl TagSnapshot {
 
 /// MusicBrainz identifiers as written in the tags (Picard's names), unvalidated: a malformed id
 /// is still worth showing, and validation belongs to whoever uses it for matching.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MusicBrainzTags {
     /// The recording id (`MUSICBRAINZ_TRACKID`, ID3 `UFID`, MP4 `MusicBrainz Track Id`).
     pub recording_id: Option<String>,
