@@ -632,6 +632,22 @@ async fn bad_files_and_odd_folders(database: Database) {
     assert_eq!(again.counts.unchanged, 7);
 }
 
+/// A track a playlist import leaves wanted: from Spotify, credited to the batch's first artist.
+fn wanted_track(title: &str, millis: i64, isrc: Option<Isrc>, spotify_id: &str) -> NewTrack {
+    NewTrack {
+        title: title.into(),
+        album: None,
+        artists: vec![0],
+        disc_number: None,
+        track_number: None,
+        duration: Some(TrackDuration::from_millis(millis).unwrap()),
+        isrc,
+        spotify_id: Some(SpotifyId::parse(spotify_id).unwrap()),
+        mbid: None,
+        explicit: false,
+    }
+}
+
 async fn fills_wanted_tracks(database: Database) {
     let harness = Harness::new(database.clone());
     // Three wanted tracks, as a playlist import leaves them: no file yet.
@@ -646,43 +662,20 @@ async fn fills_wanted_tracks(database: Database) {
             }],
             albums: vec![],
             tracks: vec![
-                NewTrack {
-                    title: "By Code".into(),
-                    album: None,
-                    artists: vec![0],
-                    disc_number: None,
-                    track_number: None,
-                    duration: Some(TrackDuration::from_millis(200_000).unwrap()),
-                    isrc: Some(isrc.clone()),
-                    spotify_id: Some(SpotifyId::parse("6rqhFgbbKwnb9MLmUQDhG6").unwrap()),
-                    mbid: None,
-                    explicit: false,
-                },
-                NewTrack {
-                    title: "By Name (feat. Someone)".into(),
-                    album: None,
-                    artists: vec![0],
-                    disc_number: None,
-                    track_number: None,
-                    // The template plays one second: within ±3 s.
-                    duration: Some(TrackDuration::from_millis(2_500).unwrap()),
-                    isrc: None,
-                    spotify_id: Some(SpotifyId::parse("7rqhFgbbKwnb9MLmUQDhG6").unwrap()),
-                    mbid: None,
-                    explicit: false,
-                },
-                NewTrack {
-                    title: "Too Long".into(),
-                    album: None,
-                    artists: vec![0],
-                    disc_number: None,
-                    track_number: None,
-                    duration: Some(TrackDuration::from_millis(300_000).unwrap()),
-                    isrc: None,
-                    spotify_id: Some(SpotifyId::parse("5rqhFgbbKwnb9MLmUQDhG6").unwrap()),
-                    mbid: None,
-                    explicit: false,
-                },
+                wanted_track(
+                    "By Code",
+                    200_000,
+                    Some(isrc.clone()),
+                    "6rqhFgbbKwnb9MLmUQDhG6",
+                ),
+                // The template plays one second: 2.5 s is within ±3 s.
+                wanted_track(
+                    "By Name (feat. Someone)",
+                    2_500,
+                    None,
+                    "7rqhFgbbKwnb9MLmUQDhG6",
+                ),
+                wanted_track("Too Long", 300_000, None, "5rqhFgbbKwnb9MLmUQDhG6"),
             ],
         })
         .await
