@@ -1039,6 +1039,25 @@ pub async fn missing_files_are_marked_once(db: Database) {
         .unwrap();
     assert_eq!(back.files, [(gone, Some(track))]);
     assert_eq!(db.file(gone).await.unwrap().missing_since, None);
+
+    // In one batch, a file goes missing and another with its tags appears (moved and retagged,
+    // say): the missing mark comes first, so the newcomer fills the track it left wanted.
+    let (left, Some(left_track)) = first.files[1] else {
+        panic!("{first:?}");
+    };
+    let mut replaced = batch(
+        run,
+        "/music/m",
+        vec![file(
+            "/music/m/elsewhere.flac",
+            audio(tags("Stays", &["Artist"], "Album"), 181_000),
+        )],
+    );
+    replaced.missing = vec![left];
+    let outcome = db.apply_scan_batch(replaced).await.unwrap();
+    assert_eq!(outcome.newly_missing, 1);
+    assert_eq!(outcome.matched_wanted, 1);
+    assert_eq!(outcome.files[0].1, Some(left_track));
 }
 
 pub async fn broken_files_keep_their_track(db: Database) {
@@ -1274,6 +1293,7 @@ pub async fn folder_and_file_reads(db: Database) {
         },
         FileWrite {
             folder: 3,
+            size_bytes: 3_333,
             modified_at: at("2026-11-02 09:30:00"),
             ..file("/music/a/z/3.flac", song("Three", "A"))
         },
@@ -1350,6 +1370,15 @@ pub async fn folder_and_file_reads(db: Database) {
     let mut found: Vec<LibraryFileId> = by_identity.iter().map(|file| file.id).collect();
     found.sort();
     assert_eq!(found, [files[0].id, files[1].id, files[2].id]);
+    // Sizes and times of different identities do not pair up.
+    let crossed = db
+        .files_with_identity(vec![
+            (files[0].size_bytes, at("2026-11-02 09:30:00")),
+            (files[2].size_bytes, at("2026-11-01 08:00:00")),
+        ])
+        .await
+        .unwrap();
+    assert!(crossed.is_empty(), "{crossed:?}");
     let only_third = db
         .files_with_identity(vec![(files[2].size_bytes, at("2026-11-02 09:30:00"))])
         .await
@@ -1360,6 +1389,7 @@ pub async fn folder_and_file_reads(db: Database) {
     let precise = at("2026-11-02 09:30:00") + chrono::Duration::nanoseconds(1_500);
     let mut retimed = batch(run, "/music/a/z", Vec::new());
     retimed.files = vec![FileWrite {
+        size_bytes: 3_333,
         modified_at: precise,
         ..file("/music/a/z/3.flac", song("Three", "A"))
     }];

@@ -300,8 +300,12 @@ pub(super) async fn apply_scan_batch(
         let wanted = WantedKeys::new(&batch.files, &choices);
         let mut candidate_rows: Vec<CandidateRow> = Vec::new();
         let lengths = [wanted.isrcs.len(), wanted.mbids.len(), wanted.titles.len()];
-        for round in 0..lookup_rounds(&lengths, LOOKUP_CHUNK) {
-            let query = in_any_list!(
+        // One statement per key kind: SQLite serves `isrc IN (…) OR mbid IN (…) OR
+        // normalized_title IN (…)` with a full scan of `tracks` whenever its statistics call one
+        // index unselective (mostly NULL MusicBrainz ids), and a scan per batch makes a large
+        // library's first scan quadratic. Each single-list lookup is an index search.
+        macro_rules! wanted_tracks_where {
+            ($column:expr, $keys:expr) => {
                 tracks::table
                     .left_join(albums::table)
                     .select((
@@ -309,15 +313,32 @@ pub(super) async fn apply_scan_batch(
                         tracks::normalized_title,
                         albums::normalized_title.nullable(),
                     ))
-                    .into_boxed(),
-                tracks::isrc => chunk_at(&wanted.isrcs, round, LOOKUP_CHUNK),
-                tracks::mbid => chunk_at(&wanted.mbids, round, LOOKUP_CHUNK),
-                tracks::normalized_title => chunk_at(&wanted.titles, round, LOOKUP_CHUNK),
-            );
-            if let Some(query) = query {
-                // After the `OR`s: diesel groups them, `(… OR …) AND NOT EXISTS …`.
-                let query = query.filter(diesel::dsl::not(has_library_file()));
-                candidate_rows.extend(run!(query.load::<CandidateRow>(conn))?);
+                    .filter($column.eq_any($keys))
+                    .filter(diesel::dsl::not(has_library_file()))
+                    .into_boxed()
+            };
+        }
+        let mut candidate_ids: HashSet<i64> = HashSet::new();
+        for round in 0..lookup_rounds(&lengths, LOOKUP_CHUNK) {
+            for (kind, keys) in [&wanted.isrcs, &wanted.mbids, &wanted.titles]
+                .into_iter()
+                .enumerate()
+            {
+                let chunk = chunk_at(keys, round, LOOKUP_CHUNK);
+                if chunk.is_empty() {
+                    continue;
+                }
+                let query = match kind {
+                    0 => wanted_tracks_where!(tracks::isrc, chunk),
+                    1 => wanted_tracks_where!(tracks::mbid, chunk),
+                    _ => wanted_tracks_where!(tracks::normalized_title, chunk),
+                };
+                for row in run!(query.load::<CandidateRow>(conn))? {
+                    // A track found by two keys is one candidate.
+                    if candidate_ids.insert(row.0.id) {
+                        candidate_rows.push(row);
+                    }
+                }
             }
         }
         let mut credit_rows_read: Vec<(i64, i32, i64, String)> = Vec::new();
