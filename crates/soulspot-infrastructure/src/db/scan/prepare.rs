@@ -2,6 +2,10 @@
 //! file rows, each audio file's catalogue entries derived from its tags, and the checks that
 //! refuse a batch no transaction could write (a file naming a folder the batch lacks, one path
 //! or one known row written twice).
+//!
+//! Every insertable here writes `None` as NULL (`treat_none_as_default_value = false`): when a
+//! `None` could mean DEFAULT, diesel splits a multi-row SQLite insert into one statement per row.
+//! (`treat_none_as_null` only concerns changesets; on an insertable diesel silently ignores it.)
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -24,10 +28,6 @@ pub(super) struct FolderValues {
 }
 
 /// Every column a scan writes on a file row.
-///
-/// Every insertable here writes `None` as NULL (`treat_none_as_default_value = false`): diesel
-/// splits a multi-row SQLite insert into one statement per row when a `None` could mean DEFAULT.
-/// (`treat_none_as_null` only concerns changesets; on an insertable it is silently ignored.)
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = library_files)]
 #[diesel(treat_none_as_default_value = false)]
