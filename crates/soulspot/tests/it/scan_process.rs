@@ -44,10 +44,14 @@ fn a_full_scan_killed_mid_way_resumes_to_the_database_an_uninterrupted_scan_make
     let interrupted = tempfile::tempdir().unwrap();
     let mut rng = rand::rng();
     let mut kills = 0;
-    for _ in 0..3 {
+    let mut finished = None;
+    // Kill runs at random moments until one finishes by itself (or four were killed, then let
+    // the next one finish): every run after a kill resumes the same unfinished scan.
+    for _ in 0..4 {
         let mut child = scan_command(interrupted.path(), &music).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(rng.random_range(800..2_500)));
+        std::thread::sleep(Duration::from_millis(rng.random_range(300..1_500)));
         if child.try_wait().unwrap().is_some() {
+            finished = Some(child.wait_with_output().unwrap());
             break;
         }
         child.kill().unwrap();
@@ -58,7 +62,10 @@ fn a_full_scan_killed_mid_way_resumes_to_the_database_an_uninterrupted_scan_make
         kills > 0,
         "the scan finished before the first kill: use more files"
     );
-    let output = scan_command(interrupted.path(), &music).output().unwrap();
+    let output = match finished {
+        Some(output) => output,
+        None => scan_command(interrupted.path(), &music).output().unwrap(),
+    };
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
