@@ -4,7 +4,7 @@
 
 use soulspot_infrastructure::{Backend, Database};
 
-fn assert_uses_index(backend: Backend, what: &str, plan: &[String], table: &str) {
+pub(crate) fn assert_uses_index(backend: Backend, what: &str, plan: &[String], table: &str) {
     let text = plan.join("\n");
     match backend {
         Backend::Sqlite => {

@@ -1513,28 +1513,7 @@ pub async fn batches_take_constant_statements(db: Database) {
     assert_eq!(count(&db, "artists").await, 420);
 }
 
-fn assert_uses_index(backend: Backend, what: &str, plan: &[String], table: &str) {
-    let text = plan.join("\n");
-    match backend {
-        Backend::Sqlite => {
-            assert!(
-                !text.contains(&format!("SCAN {table}")),
-                "{what}: full scan of {table}:\n{text}"
-            );
-            assert!(text.contains("INDEX"), "{what}: no index used:\n{text}");
-        }
-        Backend::Postgres => {
-            assert!(
-                !text.contains(&format!("Seq Scan on {table}")),
-                "{what}: full scan of {table}:\n{text}"
-            );
-            assert!(
-                text.contains("Index") || text.contains("Bitmap"),
-                "{what}: no index used:\n{text}"
-            );
-        }
-    }
-}
+use crate::plans::assert_uses_index;
 
 pub async fn scan_lookups_use_indexes(db: Database) {
     let backend = db.backend();
