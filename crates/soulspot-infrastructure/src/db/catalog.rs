@@ -26,17 +26,12 @@ pub(crate) const WRITE_CHUNK: usize = 1_000;
 /// Ids per `IN (…)` list: SQLite binds one variable per id.
 pub(crate) const ID_CHUNK: usize = 10_000;
 
-/// Whether a present (not missing, not broken) file is linked to the track of the current row.
-///
-/// `LIMIT 1 OFFSET 0` keeps PostgreSQL from turning the sub-query into a hashed sub-plan: for a
-/// keyset page it estimates every row after the cursor, not the page, and would hash all of
-/// `library_files` for each page (39 ms at 83k files) instead of 51 index probes (0.1 ms). The
-/// offset is what blocks the rewrite; SQLite needs the `LIMIT` to accept an `OFFSET`.
+/// Whether a present (not missing, not broken) file is linked to the track of the current row:
+/// the `tracks.has_file` column, which triggers on `library_files` keep current (migration
+/// `track_has_file`). `NOT has_file` (a wanted track) is what the partial indexes
+/// `tracks_wanted_*_idx` hold.
 pub(crate) fn has_library_file() -> SqlLiteral<Bool> {
-    sql::<Bool>(
-        "EXISTS (SELECT 1 FROM library_files lf WHERE lf.track_id = tracks.id \
-         AND lf.missing_since IS NULL AND lf.broken_reason IS NULL LIMIT 1 OFFSET 0)",
-    )
+    sql::<Bool>("tracks.has_file")
 }
 
 pub(crate) type TrackWithAlbumRow = (TrackRow, Option<AlbumRow>, bool);

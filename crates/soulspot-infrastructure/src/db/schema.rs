@@ -47,6 +47,7 @@ diesel::table! {
         explicit -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        has_file -> Bool,
     }
 }
 

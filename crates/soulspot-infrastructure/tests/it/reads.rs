@@ -18,7 +18,7 @@ use soulspot_testkit::catalog::{catalog_batch, spotify_id};
 
 /// Runs `sql` on a connection of its own, for states no repository method writes yet (a file a
 /// scan found missing). Test-only: the statement counter of `db` does not see it.
-async fn execute(db: &Database, sql: &str) {
+pub(crate) async fn execute(db: &Database, sql: &str) {
     let sql = sql.to_owned();
     match db.url().clone() {
         DatabaseUrl::Sqlite(path) => tokio::task::spawn_blocking(move || {

@@ -35,6 +35,7 @@ contract_tests! {
     non_utf8_paths => super::non_utf8_paths_round_trip;
     constant_statements => super::batches_take_constant_statements;
     plans => super::scan_lookups_use_indexes;
+    has_file => super::has_file_follows_every_write_to_library_files;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1559,14 +1560,25 @@ pub async fn scan_lookups_use_indexes(db: Database) {
             "SELECT id FROM albums WHERE mbid IN ('x') OR normalized_title IN ('greatest hits')",
         ),
         (
-            "wanted tracks",
+            "wanted tracks by ISRC",
             "tracks",
             "SELECT tracks.id, albums.normalized_title FROM tracks \
              LEFT JOIN albums ON albums.id = tracks.album_id \
-             WHERE (tracks.isrc IN ('QZABC2400001') OR tracks.mbid IN ('x') \
-             OR tracks.normalized_title IN ('intro', 'outro')) \
-             AND NOT EXISTS (SELECT 1 FROM library_files lf WHERE lf.track_id = tracks.id \
-             AND lf.missing_since IS NULL AND lf.broken_reason IS NULL LIMIT 1 OFFSET 0)",
+             WHERE tracks.isrc IN ('QZABC2400001') AND NOT (tracks.has_file)",
+        ),
+        (
+            "wanted tracks by MusicBrainz id",
+            "tracks",
+            "SELECT tracks.id, albums.normalized_title FROM tracks \
+             LEFT JOIN albums ON albums.id = tracks.album_id \
+             WHERE tracks.mbid IN ('x') AND NOT (tracks.has_file)",
+        ),
+        (
+            "wanted tracks by title",
+            "tracks",
+            "SELECT tracks.id, albums.normalized_title FROM tracks \
+             LEFT JOIN albums ON albums.id = tracks.album_id \
+             WHERE tracks.normalized_title IN ('intro', 'outro') AND NOT (tracks.has_file)",
         ),
         (
             "the unfinished run",
@@ -1578,11 +1590,106 @@ pub async fn scan_lookups_use_indexes(db: Database) {
     for (what, table, sql) in cases {
         let plan = db.query_plan(sql).await.unwrap();
         assert_uses_index(backend, what, &plan, table);
+        // Wanted tracks are read through the partial indexes that hold only them, never through
+        // the full ones (which hold every track sharing a title).
+        if what.starts_with("wanted tracks") {
+            assert!(
+                plan.join("\n").contains("tracks_wanted_"),
+                "{what} reads the wanted-track index: {plan:?}"
+            );
+        }
         if *what == "folders under a root" && backend == Backend::Sqlite {
             assert!(
                 !plan.join("\n").contains("TEMP B-TREE"),
                 "{what} needs no sort: {plan:?}"
             );
         }
+    }
+}
+
+/// `(track id, has_file)` of every track, and what has_file means computed from library_files.
+async fn has_file_states(db: &Database) -> (Vec<String>, Vec<String>) {
+    let stored = lines(
+        db,
+        "SELECT CAST(id AS TEXT) || ':' || CASE WHEN has_file THEN 'y' ELSE 'n' END AS line \
+         FROM tracks ORDER BY id",
+    )
+    .await;
+    let derived = lines(
+        db,
+        "SELECT CAST(id AS TEXT) || ':' || CASE WHEN EXISTS (SELECT 1 FROM library_files lf \
+         WHERE lf.track_id = tracks.id AND lf.missing_since IS NULL \
+         AND lf.broken_reason IS NULL) THEN 'y' ELSE 'n' END AS line FROM tracks ORDER BY id",
+    )
+    .await;
+    (stored, derived)
+}
+
+/// `tracks.has_file` (what the wanted-track indexes hold) is kept by triggers: after every kind of
+/// write to library_files, by any writer, it says whether a present file links to the track.
+pub async fn has_file_follows_every_write_to_library_files(db: Database) {
+    use crate::reads::execute;
+    execute(
+        &db,
+        "INSERT INTO tracks (id, title, normalized_title) \
+         VALUES (1, 'A', 'a'), (2, 'B', 'b'), (3, 'C', 'c'), (4, 'D', 'd')",
+    )
+    .await;
+    let steps: &[(&str, &str)] = &[
+        (
+            "one multi-row insert: present, missing, broken, no track",
+            "INSERT INTO library_files (id, path, size_bytes, track_id, missing_since, \
+             broken_reason) VALUES \
+             (1, '/m/1', 1, 1, NULL, NULL), (2, '/m/2', 1, 2, '2026-11-01 00:00:00', NULL), \
+             (3, '/m/3', 1, 3, NULL, 'corrupt: bad'), (4, '/m/4', 1, NULL, NULL, NULL)",
+        ),
+        (
+            "a missing file comes back",
+            "UPDATE library_files SET missing_since = NULL WHERE id = 2",
+        ),
+        (
+            "a file moves to another track",
+            "UPDATE library_files SET track_id = 4 WHERE id = 1",
+        ),
+        (
+            "a second file, then the first goes missing",
+            "INSERT INTO library_files (id, path, size_bytes, track_id) \
+             VALUES (5, '/m/5', 1, 2); \
+             UPDATE library_files SET missing_since = '2026-11-02 00:00:00' WHERE id = 2",
+        ),
+        (
+            "a broken file is repaired",
+            "UPDATE library_files SET broken_reason = NULL WHERE id = 3",
+        ),
+        (
+            "a path change alone",
+            "UPDATE library_files SET path = '/m/3b' WHERE id = 3",
+        ),
+        (
+            "the present file of a track is deleted",
+            "DELETE FROM library_files WHERE id = 5",
+        ),
+        ("a track is deleted", "DELETE FROM tracks WHERE id = 4"),
+        (
+            "every file goes missing in one statement",
+            "UPDATE library_files SET missing_since = '2026-11-03 00:00:00'",
+        ),
+    ];
+    let expected: [&[&str]; 9] = [
+        &["1:y", "2:n", "3:n", "4:n"],
+        &["1:y", "2:y", "3:n", "4:n"],
+        &["1:n", "2:y", "3:n", "4:y"],
+        &["1:n", "2:y", "3:n", "4:y"],
+        &["1:n", "2:y", "3:y", "4:y"],
+        &["1:n", "2:y", "3:y", "4:y"],
+        &["1:n", "2:n", "3:y", "4:y"],
+        &["1:n", "2:n", "3:y"],
+        &["1:n", "2:n", "3:n"],
+    ];
+    for ((what, sql), expected) in steps.iter().zip(expected) {
+        execute(&db, sql).await;
+        let (stored, derived) = has_file_states(&db).await;
+        assert_eq!(stored, derived, "after {what}");
+        assert_eq!(stored, expected, "after {what}");
     }
 }

@@ -303,7 +303,9 @@ pub(super) async fn apply_scan_batch(
         // One statement per key kind: SQLite serves `isrc IN (…) OR mbid IN (…) OR
         // normalized_title IN (…)` with a full scan of `tracks` whenever its statistics call one
         // index unselective (mostly NULL MusicBrainz ids), and a scan per batch makes a large
-        // library's first scan quadratic. Each single-list lookup is an index search.
+        // library's first scan quadratic. Each single-list lookup searches a partial index of
+        // wanted tracks only (`NOT has_file`), so tracks that already have their file, however
+        // many share a title, are never read.
         macro_rules! wanted_tracks_where {
             ($column:expr, $keys:expr) => {
                 tracks::table

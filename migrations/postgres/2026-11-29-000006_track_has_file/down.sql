@@ -1,0 +1,11 @@
+DROP TRIGGER library_files_has_file_delete ON library_files;
+DROP TRIGGER library_files_has_file_update ON library_files;
+DROP TRIGGER library_files_has_file_insert ON library_files;
+DROP FUNCTION soulspot_has_file_deleted();
+DROP FUNCTION soulspot_has_file_updated();
+DROP FUNCTION soulspot_has_file_inserted();
+DROP FUNCTION soulspot_refresh_has_file(BIGINT[]);
+DROP INDEX tracks_wanted_title_idx;
+DROP INDEX tracks_wanted_mbid_idx;
+DROP INDEX tracks_wanted_isrc_idx;
+ALTER TABLE tracks DROP COLUMN has_file;
