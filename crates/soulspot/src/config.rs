@@ -241,6 +241,8 @@ pub struct PoolConfig {
     /// Seconds a connection may live before it is replaced (0: forever).
     pub max_lifetime_secs: u64,
     pub sqlite_busy_timeout_ms: u64,
+    /// SQLite only: WAL pages written before a commit checkpoints them into the database file.
+    pub sqlite_wal_autocheckpoint_pages: u32,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -289,6 +291,7 @@ impl Default for Config {
                     recycle_timeout_ms: millis(pool.recycle_timeout),
                     max_lifetime_secs: pool.max_lifetime.map_or(0, |lifetime| lifetime.as_secs()),
                     sqlite_busy_timeout_ms: millis(pool.sqlite_busy_timeout),
+                    sqlite_wal_autocheckpoint_pages: pool.sqlite_wal_autocheckpoint_pages,
                 },
             },
             log: LogConfig {
@@ -489,6 +492,11 @@ impl Config {
             "database.pool.max_size must be at least 1"
         );
         anyhow::ensure!(
+            self.database.pool.sqlite_wal_autocheckpoint_pages > 0,
+            "database.pool.sqlite_wal_autocheckpoint_pages must be at least 1 (0 would let the \
+             write-ahead log grow without bound)"
+        );
+        anyhow::ensure!(
             !self.log.filter.trim().is_empty(),
             "log.filter cannot be empty"
         );
@@ -588,6 +596,7 @@ impl Config {
             max_lifetime: (pool.max_lifetime_secs > 0)
                 .then(|| Duration::from_secs(pool.max_lifetime_secs)),
             sqlite_busy_timeout: Duration::from_millis(pool.sqlite_busy_timeout_ms),
+            sqlite_wal_autocheckpoint_pages: pool.sqlite_wal_autocheckpoint_pages,
         }
     }
 
@@ -726,6 +735,10 @@ mod tests {
             (
                 "SOULSPOT_SERVER__CORS_ORIGINS",
                 "[\"https://example.org/app\"]",
+            ),
+            (
+                "SOULSPOT_DATABASE__POOL__SQLITE_WAL_AUTOCHECKPOINT_PAGES",
+                "0",
             ),
         ] {
             let error = Config::load(None, env(&[(name, value)]), &FlagOverrides::default());

@@ -77,6 +77,9 @@ pub struct PoolSettings {
     pub max_lifetime: Option<Duration>,
     /// SQLite only: how long a writer waits for the write lock before "database is locked".
     pub sqlite_busy_timeout: Duration,
+    /// SQLite only: WAL pages a commit may leave before it checkpoints them into the database
+    /// file (SQLite's default is 1,000).
+    pub sqlite_wal_autocheckpoint_pages: u32,
 }
 
 impl Default for PoolSettings {
@@ -88,6 +91,7 @@ impl Default for PoolSettings {
             recycle_timeout: Duration::from_secs(5),
             max_lifetime: Some(Duration::from_secs(30 * 60)),
             sqlite_busy_timeout: Duration::from_secs(5),
+            sqlite_wal_autocheckpoint_pages: 10_000,
         }
     }
 }
@@ -151,10 +155,16 @@ impl DbPool {
                         path.display()
                     ))
                 })?;
+                if settings.sqlite_wal_autocheckpoint_pages == 0 {
+                    return Err(ConnectError::InvalidSettings(
+                        "the SQLite WAL checkpoint interval needs at least one page".into(),
+                    ));
+                }
                 let pragmas = format!(
                     "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; \
-                     PRAGMA synchronous = NORMAL;",
-                    settings.sqlite_busy_timeout.as_millis()
+                     PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = {};",
+                    settings.sqlite_busy_timeout.as_millis(),
+                    settings.sqlite_wal_autocheckpoint_pages
                 );
                 let mut config = ManagerConfig::<SqliteConnectionWrapper>::default();
                 config.recycling_method = RecyclingMethod::Fast;

@@ -1189,6 +1189,47 @@ pub async fn scan_created_tracks_follow_tags_spotify_tracks_do_not(db: Database)
     assert_eq!(hits[0].track_id, created);
     assert!(db.search_tracks("Title One", 10).await.unwrap().is_empty());
     assert!(!db.search_tracks("beta", 10).await.unwrap().is_empty());
+    // The batch refreshed each track's search row once, with every field.
+    let hits = db
+        .search_tracks("title two beta alpha lp2", 10)
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].track_id, created);
+    assert_eq!(
+        db.search_tracks("spot song band", 10).await.unwrap()[0].track_id,
+        spotify
+    );
+
+    // The search triggers stand aside only inside a batch's transaction: any other writer's
+    // tracks are indexed as before.
+    if db.backend() == Backend::Sqlite {
+        assert_eq!(
+            lines(
+                &db,
+                "SELECT CAST(deferred AS TEXT) AS line FROM track_search_sync"
+            )
+            .await,
+            ["0"]
+        );
+    }
+    let later = db
+        .upsert_catalog(CatalogBatch {
+            artists: vec![NewArtist {
+                name: "Band".into(),
+                sort_name: None,
+                spotify_id: Some(spotify_id(1, 1)),
+                mbid: None,
+            }],
+            albums: Vec::new(),
+            tracks: vec![spotify_track("Later Tune", 2, None, 100, None, None)],
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        db.search_tracks("later tune band", 10).await.unwrap()[0].track_id,
+        later.tracks[0]
+    );
 
     let kept = details(&db, spotify).await;
     assert_eq!(kept.track.title, "Spot Song");

@@ -13,9 +13,10 @@
 //! The steps, in order: folders; missing files (before the wanted-track lookup, so a file that
 //! replaced a vanished one in the same batch can fill the track that file left wanted); the rows
 //! the batch's files rewrite; artists; albums; each audio file's track (its own, a wanted one, or
-//! a new one) and credits; file rows; the run's checkpoint and totals.
+//! a new one) and credits; the search rows of the tracks written (the search triggers stand aside
+//! meanwhile, see migration `deferred_track_search`); file rows; the run's checkpoint and totals.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use diesel::NullableExpressionMethods;
 use diesel::dsl::sql;
@@ -43,6 +44,24 @@ use super::tracks::{
     CandidateRow, Candidates, Credits, TrackChoice, TrackRewrites, WantedKeys, credit_rows,
     credit_track_ids, desired_tracks, first_choices,
 };
+
+/// Removes the search rows of the tracks whose ids are in the JSON array bound to it.
+const SQLITE_SEARCH_DELETE: &str =
+    "DELETE FROM track_search WHERE rowid IN (SELECT value FROM json_each(?))";
+
+/// Writes the search rows of the tracks whose ids are in the JSON array bound to it, as the
+/// search triggers would have left them (title, credited names, album title).
+const SQLITE_SEARCH_INSERT: &str = "INSERT INTO track_search (rowid, title, artists, album) \
+     SELECT t.id, t.title, \
+     (SELECT COALESCE(group_concat(a.name, ' '), '') FROM track_artists ta \
+      JOIN artists a ON a.id = ta.artist_id WHERE ta.track_id = t.id), \
+     COALESCE(al.title, '') \
+     FROM tracks t LEFT JOIN albums al ON al.id = t.album_id \
+     WHERE t.id IN (SELECT value FROM json_each(?))";
+
+/// Rewrites the search documents of the tracks whose ids are in the JSON array bound to it.
+const POSTGRES_SEARCH_REFRESH: &str = "SELECT soulspot_refresh_track_search(\
+     ARRAY(SELECT jsonb_array_elements_text($1::jsonb)::bigint))";
 
 /// Keys per `IN` list when one statement carries up to three lists: together they stay within
 /// SQLite's bound-variable limit.
@@ -116,8 +135,20 @@ pub(super) async fn apply_scan_batch(
         // code, which takes 200-300 ms. Tables a first scan is filling have no statistics yet,
         // so the wanted-track lookup is estimated far above its real cost and would pay that
         // on every batch for a query that runs in a few milliseconds.
+        //
+        //
+        // The search rows of the tracks the batch writes are refreshed once, after their credits
+        // (below): until then the search triggers stand aside, for this transaction only
+        // (migration `deferred_track_search`). SQLite's switch is a row of its own, set only when
+        // the batch writes tracks.
         if backend == Backend::Postgres {
-            run!(diesel::sql_query("SET LOCAL jit = off").execute(conn))?;
+            run!(
+                diesel::sql_query(
+                    "SELECT set_config('jit', 'off', true), \
+                     set_config('soulspot.defer_track_search', 'on', true)"
+                )
+                .execute(conn)
+            )?;
         }
 
         // Folders, created or their hash replaced.
@@ -367,6 +398,19 @@ pub(super) async fn apply_scan_batch(
         let matched_wanted = candidates.assign(&batch.files, &mut choices, taken);
         let mut rewrites = TrackRewrites::new(&choices, &desired, &current, &candidates, &credits);
 
+        let new_tracks: Vec<usize> = (0..batch.files.len())
+            .filter(|&index| choices[index] == TrackChoice::New && desired[index].is_some())
+            .collect();
+        let writes_tracks = !(rewrites.updates.is_empty()
+            && new_tracks.is_empty()
+            && rewrites.stale_credits.is_empty()
+            && rewrites.fresh_credits.is_empty());
+        if writes_tracks && backend == Backend::Sqlite {
+            run!(
+                diesel::sql_query("UPDATE track_search_sync SET deferred = 1 WHERE id = 1")
+                    .execute(conn)
+            )?;
+        }
         for chunk in rewrites.updates.chunks(WRITE_CHUNK) {
             run!(
                 diesel::insert_into(tracks::table)
@@ -389,9 +433,6 @@ pub(super) async fn apply_scan_batch(
         }
         let mut track_ids: Vec<Option<i64>> =
             choices.iter().map(|choice| choice.track_id()).collect();
-        let new_tracks: Vec<usize> = (0..batch.files.len())
-            .filter(|&index| choices[index] == TrackChoice::New && desired[index].is_some())
-            .collect();
         for chunk in new_tracks.chunks(WRITE_CHUNK) {
             let rows: Vec<_> = chunk
                 .iter()
@@ -433,6 +474,38 @@ pub(super) async fn apply_scan_batch(
             run!(
                 diesel::insert_into(track_artists::table)
                     .values(&values)
+                    .execute(conn)
+            )?;
+        }
+
+        // The search rows of every track whose title, album or credits the batch wrote.
+        let touched: BTreeSet<i64> = rewrites
+            .updates
+            .iter()
+            .map(|update| update.id)
+            .chain(rewrites.stale_credits.iter().copied())
+            .chain(rewrites.fresh_credits.iter().map(|(track, _, _)| *track))
+            .chain(new_tracks.iter().filter_map(|&index| track_ids[index]))
+            .collect();
+        let touched: Vec<i64> = touched.into_iter().collect();
+        for chunk in touched.chunks(ID_CHUNK) {
+            // The ids as one JSON array: a statement of constant text whatever their number.
+            let ids = serde_json::to_string(chunk).map_err(invalid_data)?;
+            let statements: &[&str] = match backend {
+                Backend::Sqlite => &[SQLITE_SEARCH_DELETE, SQLITE_SEARCH_INSERT],
+                Backend::Postgres => &[POSTGRES_SEARCH_REFRESH],
+            };
+            for statement in statements {
+                run!(
+                    diesel::sql_query(*statement)
+                        .bind::<Text, _>(&ids)
+                        .execute(conn)
+                )?;
+            }
+        }
+        if writes_tracks && backend == Backend::Sqlite {
+            run!(
+                diesel::sql_query("UPDATE track_search_sync SET deferred = 0 WHERE id = 1")
                     .execute(conn)
             )?;
         }
