@@ -25,11 +25,17 @@ use soulspot_domain::RepositoryError;
 use soulspot_domain::ports::ScanRepository;
 use soulspot_domain::scan::{
     BrokenFile, FileContent, FileWrite, FolderWrite, KnownFile, LibraryPath, LibraryWalker,
-    ListedFile, ListedFolder, ScanBatch, ScanCounts, ScanMode, ScanRunId, TagReader, WalkEvent,
-    WalkOptions, WalkProblem, WalkTotals,
+    ScanBatch, ScanCounts, ScanMode, ScanRunId, TagReader, WalkEvent, WalkOptions, WalkProblem,
+    WalkTotals,
 };
 use soulspot_domain::{LibraryFileId, LibraryFolderId};
 use tokio::sync::mpsc;
+
+mod plan;
+
+use plan::{
+    Group, GroupPlan, GroupWork, PlannedKind, PlannedRead, PreparedGroup, plan_group, settle,
+};
 
 /// The kind of the library scan job.
 pub const LIBRARY_SCAN_KIND: &str = "library.scan";
@@ -254,25 +260,48 @@ where
         let mut state = RunState {
             run: run.id,
             started_at: run.started_at,
-            mode,
             counts: run.counts,
             checkpoint: run.checkpoint,
             totals: WalkTotals::default(),
             current_folder: None,
             problems: Vec::new(),
+            moved_by_last_group: HashSet::new(),
         };
         let mut totals_receiver = Some(totals_receiver);
+        // Two groups are in hand at a time: the files of the next group are read on the reader
+        // threads while the group before it is written, so reading and writing overlap.
+        let mut in_hand: Option<PreparedGroup> = None;
         loop {
-            let group = self.next_group(&mut receiver, &mut state).await;
+            let group = self.next_group(&mut receiver).await;
             if let Some(receiver) = totals_receiver.as_mut()
                 && let Ok(totals) = receiver.try_recv()
             {
                 state.totals = totals;
                 totals_receiver = None;
             }
-            let Some(group) = group else { break };
-            self.scan_group(group, &mut state).await?;
-            sink.report(&state.progress())?;
+            // Whatever stops the scan waits for the reads in flight: no reader thread outlives it.
+            let next = match group {
+                Some(group) => match self.prepare_group(group, mode).await {
+                    Ok(prepared) => Some(prepared),
+                    Err(error) => {
+                        settle(in_hand).await;
+                        return Err(error);
+                    }
+                },
+                None => None,
+            };
+            if let Some(prepared) = in_hand.take() {
+                let finished = match self.finish_group(prepared, &mut state).await {
+                    Ok(()) => sink.report(&state.progress()).map_err(ScanError::from),
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = finished {
+                    settle(next).await;
+                    return Err(error);
+                }
+            }
+            let Some(next) = next else { break };
+            in_hand = Some(next);
         }
         match walk.await {
             Ok(Ok(())) => {}
@@ -298,17 +327,14 @@ where
         })
     }
 
-    /// The next folders to handle together, `None` when the walk is over. Problems met on the way
-    /// are counted and kept.
-    async fn next_group(
-        &self,
-        receiver: &mut mpsc::Receiver<WalkEvent>,
-        state: &mut RunState,
-    ) -> Option<Vec<ListedFolder>> {
-        let mut group = Vec::new();
+    /// The next folders to handle together and the problems the walk met on the way to them;
+    /// `None` when the walk is over and nothing is left.
+    async fn next_group(&self, receiver: &mut mpsc::Receiver<WalkEvent>) -> Option<Group> {
+        let mut group = Group::default();
         let mut files = 0;
-        while group.len() < self.settings.batch_folders && files < self.settings.batch_files {
-            let event = if group.is_empty() {
+        while group.folders.len() < self.settings.batch_folders && files < self.settings.batch_files
+        {
+            let event = if group.folders.is_empty() {
                 receiver.recv().await
             } else {
                 match receiver.try_recv() {
@@ -319,55 +345,118 @@ where
             match event {
                 Some(WalkEvent::Folder(folder)) => {
                     files += folder.files.len();
-                    group.push(folder);
+                    group.folders.push(folder);
                 }
-                Some(WalkEvent::Problem(problem)) => state.record_problem(problem),
+                Some(WalkEvent::Problem(problem)) => group.problems.push(problem),
                 None => break,
             }
         }
-        (!group.is_empty()).then_some(group)
+        (!group.folders.is_empty() || !group.problems.is_empty()).then_some(group)
     }
 
-    async fn scan_group(
+    /// Everything about a group that does not depend on the batch written just before it: which
+    /// folders changed (one `known_folders` query), which files to read (one `known_files`
+    /// query), and the reads themselves, started on the reader threads. Counts go into the
+    /// group, not the run, until the group is written.
+    async fn prepare_group(
         &self,
-        group: Vec<ListedFolder>,
-        state: &mut RunState,
-    ) -> Result<(), ScanError> {
-        let last_folder = group.last().map(|folder| folder.path.clone());
+        group: Group,
+        mode: ScanMode,
+    ) -> Result<PreparedGroup, ScanError> {
+        let mut prepared = PreparedGroup {
+            counts: ScanCounts::default(),
+            problems: group.problems,
+            last_folder: group.folders.last().map(|folder| folder.path.clone()),
+            current_folder: None,
+            work: None,
+        };
+        if group.folders.is_empty() {
+            return Ok(prepared);
+        }
         let known_folders: HashMap<LibraryPath, (LibraryFolderId, Option<String>)> = self
             .store
-            .known_folders(group.iter().map(|folder| folder.path.clone()).collect())
+            .known_folders(
+                group
+                    .folders
+                    .iter()
+                    .map(|folder| folder.path.clone())
+                    .collect(),
+            )
             .await?
             .into_iter()
             .map(|folder| (folder.path, (folder.id, folder.content_hash)))
             .collect();
 
         let mut changed = Vec::new();
-        for folder in group {
+        for folder in group.folders {
             let known = known_folders.get(&folder.path);
-            let unchanged = state.mode == ScanMode::Quick
+            let unchanged = mode == ScanMode::Quick
                 && known.and_then(|(_, hash)| hash.as_deref())
                     == Some(folder.content_hash.as_str());
-            state.counts.folders += 1;
-            state.counts.files += folder.files.len() as u64;
-            state.current_folder = Some(folder.path.display());
+            prepared.counts.folders += 1;
+            prepared.counts.files += folder.files.len() as u64;
+            prepared.current_folder = Some(folder.path.display());
             if unchanged {
-                state.counts.folders_unchanged += 1;
-                state.counts.unchanged += folder.files.len() as u64;
+                prepared.counts.folders_unchanged += 1;
+                prepared.counts.unchanged += folder.files.len() as u64;
             } else {
                 changed.push((folder, known.map(|(id, _)| *id)));
             }
         }
         if changed.is_empty() {
-            return Ok(());
+            return Ok(prepared);
         }
 
         let known_files = self
             .store
             .known_files(changed.iter().filter_map(|(_, id)| *id).collect())
             .await?;
-        let plan = self.plan_group(changed, known_files, state).await?;
-        let contents = self.read_files(&plan.to_read).await?;
+        let work = plan_group(changed, known_files, mode, &mut prepared.counts);
+        let reads = self.start_reads(work.plan.to_read.iter().chain(&work.new_files));
+        prepared.work = Some(GroupWork { reads, ..work });
+        Ok(prepared)
+    }
+
+    /// Writes a prepared group once the batch before it is committed: its walk problems and
+    /// counts join the run's, its new files are checked for moves (against the store as that
+    /// batch left it), its reads are collected, and the group is written as one batch.
+    async fn finish_group(
+        &self,
+        prepared: PreparedGroup,
+        state: &mut RunState,
+    ) -> Result<(), ScanError> {
+        for problem in prepared.problems {
+            state.record_problem(problem);
+        }
+        state.counts.add(&prepared.counts);
+        if prepared.current_folder.is_some() {
+            state.current_folder = prepared.current_folder;
+        }
+        // Rows the batch before this one moved: this group's plan may have seen them at their
+        // old path (in one of its folders) and taken them for missing.
+        let moved_before = std::mem::take(&mut state.moved_by_last_group);
+        let Some(GroupWork {
+            mut plan,
+            mut new_files,
+            listed_paths,
+            reads,
+        }) = prepared.work
+        else {
+            return Ok(());
+        };
+        let mut contents = Vec::with_capacity(plan.to_read.len() + new_files.len());
+        for chunk in futures::future::join_all(reads).await {
+            contents.extend(chunk.map_err(|error| ScanError::Task(error.to_string()))?);
+        }
+        plan.missing.retain(|id| !moved_before.contains(id));
+        self.recognise_moves(&mut new_files, &listed_paths, &mut plan, state)
+            .await?;
+        let moved: HashSet<LibraryFileId> = new_files
+            .iter()
+            .filter(|planned| planned.kind == PlannedKind::Moved)
+            .filter_map(|planned| planned.existing)
+            .collect();
+        plan.to_read.extend(new_files);
         let mut files = Vec::with_capacity(plan.to_read.len());
         for (planned, content) in plan.to_read.into_iter().zip(contents) {
             if matches!(content, FileContent::Broken(_)) {
@@ -387,73 +476,10 @@ where
                 content,
             });
         }
-        state.checkpoint = last_folder;
-        self.write(state, plan.folders, files, plan.missing).await
-    }
-
-    /// Decides, for the changed folders of a group, which files to read and which known files
-    /// are gone, and recognises moved files.
-    async fn plan_group(
-        &self,
-        changed: Vec<(ListedFolder, Option<LibraryFolderId>)>,
-        known_files: Vec<KnownFile>,
-        state: &mut RunState,
-    ) -> Result<GroupPlan, ScanError> {
-        let mut known_by_folder: HashMap<LibraryFolderId, Vec<KnownFile>> = HashMap::new();
-        for file in known_files {
-            if let Some(folder) = file.folder_id {
-                known_by_folder.entry(folder).or_default().push(file);
-            }
-        }
-        let listed_paths: HashSet<LibraryPath> = changed
-            .iter()
-            .flat_map(|(folder, _)| folder.files.iter().map(|file| file.path.clone()))
-            .collect();
-
-        let mut plan = GroupPlan::default();
-        let mut new_files = Vec::new();
-        for (folder, folder_id) in changed {
-            let folder_index = plan.folders.len();
-            plan.folders.push(FolderWrite {
-                path: folder.path.clone(),
-                content_hash: Some(folder.content_hash.clone()),
-            });
-            let known: HashMap<&LibraryPath, &KnownFile> = folder_id
-                .and_then(|id| known_by_folder.get(&id))
-                .map(|files| files.iter().map(|file| (&file.path, file)).collect())
-                .unwrap_or_default();
-            for file in folder.files {
-                match known.get(&file.path) {
-                    Some(known) if state.mode == ScanMode::Quick && is_unchanged(known, &file) => {
-                        state.counts.unchanged += 1;
-                    }
-                    Some(known) => plan.to_read.push(PlannedRead {
-                        file,
-                        folder: folder_index,
-                        existing: Some(known.id),
-                        kind: PlannedKind::Updated,
-                    }),
-                    None => new_files.push(PlannedRead {
-                        file,
-                        folder: folder_index,
-                        existing: None,
-                        kind: PlannedKind::Added,
-                    }),
-                }
-            }
-            plan.missing.extend(
-                known
-                    .values()
-                    .filter(|file| {
-                        file.missing_since.is_none() && !listed_paths.contains(&file.path)
-                    })
-                    .map(|file| file.id),
-            );
-        }
-        self.recognise_moves(&mut new_files, &listed_paths, &mut plan, state)
-            .await?;
-        plan.to_read.extend(new_files);
-        Ok(plan)
+        state.checkpoint = prepared.last_folder;
+        self.write(state, plan.folders, files, plan.missing).await?;
+        state.moved_by_last_group = moved;
+        Ok(())
     }
 
     /// Links new files to known rows of the same size and modification time whose file is gone
@@ -521,34 +547,33 @@ where
         Ok(())
     }
 
-    /// Reads the planned files on `readers` blocking threads, answers in plan order.
-    async fn read_files(&self, plan: &[PlannedRead]) -> Result<Vec<FileContent>, ScanError> {
-        if plan.is_empty() {
-            return Ok(Vec::new());
+    /// Starts reading the planned files on `readers` blocking threads; the answers come back in
+    /// plan order, chunk after chunk.
+    fn start_reads<'a>(
+        &self,
+        planned: impl Iterator<Item = &'a PlannedRead>,
+    ) -> Vec<tokio::task::JoinHandle<Vec<FileContent>>> {
+        let paths: Vec<PathBuf> = planned.map(|read| read.file.path.to_path_buf()).collect();
+        if paths.is_empty() {
+            return Vec::new();
         }
-        let paths: Vec<PathBuf> = plan
-            .iter()
-            .map(|read| read.file.path.to_path_buf())
-            .collect();
         let chunk_size = paths.len().div_ceil(self.settings.readers.max(1));
-        let reads = paths.chunks(chunk_size).map(|chunk| {
-            let reader = Arc::clone(&self.reader);
-            let chunk = chunk.to_vec();
-            blocking(move || {
-                chunk
-                    .iter()
-                    .map(|path| match reader.read(path) {
-                        Ok(facts) => FileContent::Audio(Box::new(facts)),
-                        Err(reason) => FileContent::Broken(BrokenFile::from(&reason)),
-                    })
-                    .collect::<Vec<_>>()
+        paths
+            .chunks(chunk_size)
+            .map(|chunk| {
+                let reader = Arc::clone(&self.reader);
+                let chunk = chunk.to_vec();
+                tokio::task::spawn_blocking(move || {
+                    chunk
+                        .iter()
+                        .map(|path| match reader.read(path) {
+                            Ok(facts) => FileContent::Audio(Box::new(facts)),
+                            Err(reason) => FileContent::Broken(BrokenFile::from(&reason)),
+                        })
+                        .collect::<Vec<_>>()
+                })
             })
-        });
-        let mut contents = Vec::with_capacity(paths.len());
-        for chunk in futures::future::try_join_all(reads).await? {
-            contents.extend(chunk);
-        }
-        Ok(contents)
+            .collect()
     }
 
     /// Marks the files of known folders under `root` that are no longer folders on disk missing.
@@ -631,12 +656,6 @@ where
 /// Known folders checked per sweep page.
 const SWEEP_PAGE: u32 = 500;
 
-fn is_unchanged(known: &KnownFile, listed: &ListedFile) -> bool {
-    known.size_bytes == listed.size_bytes
-        && known.modified_at == Some(listed.modified_at)
-        && known.missing_since.is_none()
-}
-
 fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
@@ -654,12 +673,13 @@ where
 struct RunState {
     run: ScanRunId,
     started_at: NaiveDateTime,
-    mode: ScanMode,
     counts: ScanCounts,
     checkpoint: Option<LibraryPath>,
     totals: WalkTotals,
     current_folder: Option<String>,
     problems: Vec<WalkProblem>,
+    /// Rows the last written group moved to a new path.
+    moved_by_last_group: HashSet<LibraryFileId>,
 }
 
 impl RunState {
@@ -683,25 +703,4 @@ impl RunState {
             counts: self.counts,
         }
     }
-}
-
-#[derive(Default)]
-struct GroupPlan {
-    folders: Vec<FolderWrite>,
-    to_read: Vec<PlannedRead>,
-    missing: Vec<LibraryFileId>,
-}
-
-struct PlannedRead {
-    file: ListedFile,
-    folder: usize,
-    existing: Option<LibraryFileId>,
-    kind: PlannedKind,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum PlannedKind {
-    Added,
-    Updated,
-    Moved,
 }

@@ -90,6 +90,36 @@ pub struct ScanCounts {
     pub problems: u64,
 }
 
+impl ScanCounts {
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &Self) {
+        let Self {
+            folders,
+            folders_unchanged,
+            files,
+            added,
+            updated,
+            moved,
+            missing,
+            broken,
+            unchanged,
+            matched,
+            problems,
+        } = other;
+        self.folders += folders;
+        self.folders_unchanged += folders_unchanged;
+        self.files += files;
+        self.added += added;
+        self.updated += updated;
+        self.moved += moved;
+        self.missing += missing;
+        self.broken += broken;
+        self.unchanged += unchanged;
+        self.matched += matched;
+        self.problems += problems;
+    }
+}
+
 /// A folder as the library knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnownFolder {

@@ -59,6 +59,7 @@ on_both_backends! {
     bad_files_and_odd_folders_are_recorded_and_the_scan_goes_on => bad_files_and_odd_folders;
     a_file_fills_the_wanted_playlist_track_it_matches => fills_wanted_tracks;
     a_cancelled_scan_resumes_to_the_database_an_uninterrupted_scan_makes => cancel_and_resume;
+    a_file_moved_to_a_folder_of_the_batch_before_its_old_one_is_moved_not_missing => move_across_batches;
 }
 
 /// A tag reader that counts the files it opens.
@@ -539,6 +540,38 @@ async fn moves_deletions_and_changes(database: Database) {
     assert!(!old_folder.exists());
 }
 
+/// A file moves from `B` into `A`, which is written in the batch before `B`'s. `B`'s batch is
+/// compared with the store (and its files read) while `A`'s is being written, so it still sees
+/// the moved row in `B`: it must not mark that row missing once `A`'s batch moved it.
+async fn move_across_batches(database: Database) {
+    let harness = Harness::new(database.clone());
+    for track in 0..6 {
+        harness.write(
+            &format!("A/{track:02}.mp3"),
+            TemplateFormat::ALL[0],
+            tags(&format!("A{track}"), "Band", "A", track + 1),
+        );
+    }
+    let old = harness.write("B/x.mp3", TemplateFormat::ALL[0], tags("X", "Band", "B", 1));
+    harness.write("B/y.mp3", TemplateFormat::ALL[0], tags("Y", "Band", "B", 2));
+    harness.scan(ScanMode::Quick).await;
+    let before = file_at(&database, &old).await;
+
+    // `A` now holds 7 files: its batch ends there (7 files a batch), `B` comes in the next one.
+    let new = harness.music.path().join("A/x.mp3");
+    std::fs::rename(&old, &new).unwrap();
+    let summary = harness.scan(ScanMode::Quick).await;
+    assert_eq!(
+        (summary.counts.moved, summary.counts.missing),
+        (1, 0),
+        "{summary:?}"
+    );
+    let moved = file_at(&database, &new).await;
+    assert_eq!(moved.id, before.id, "the row moved");
+    assert_eq!(moved.track_id, before.track_id, "with its track");
+    assert_eq!(moved.missing_since, None, "and is present");
+}
+
 async fn bad_files_and_odd_folders(database: Database) {
     let harness = Harness::new(database.clone());
     let music = harness.music.path();
@@ -751,6 +784,9 @@ async fn cancel_and_resume(database: Database) {
         .scan(
             &harness.root(),
             ScanMode::Full,
+            // After the second batch (the first holds the root folder, which has no files; the
+            // next batch's files are read while the second is written, and are read again by
+            // the resumed run).
             &CancelAfter {
                 after: 2,
                 reports: AtomicUsize::new(0),
