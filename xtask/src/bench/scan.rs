@@ -149,7 +149,8 @@ async fn measure(music: &Path, files: u64) -> anyhow::Result<Figures> {
     drop(database);
 
     eprintln!("{files} files: cancelling a full scan …");
-    let cancel_latency = cancel_latency(music).await?;
+    let cancel_latency =
+        cancel_latency(music, (full.elapsed / 4).min(Duration::from_secs(1))).await?;
     Ok(Figures {
         files,
         full,
@@ -185,8 +186,8 @@ impl ScanProgressSink for StopWhenAsked {
     }
 }
 
-/// From a cancel request one second into a full scan on a fresh database to the scan returning.
-async fn cancel_latency(music: &Path) -> anyhow::Result<Duration> {
+/// From a cancel request `after` into a full scan on a fresh database to the scan returning.
+async fn cancel_latency(music: &Path, after: Duration) -> anyhow::Result<Duration> {
     let directory = tempfile::tempdir()?;
     let database = Database::connect(
         &DatabaseUrl::Sqlite(directory.path().join("cancel.db")),
@@ -203,7 +204,7 @@ async fn cancel_latency(music: &Path) -> anyhow::Result<Duration> {
         let sink = sink.clone();
         let asked_at = asked_at.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            tokio::time::sleep(after).await;
             if let Ok(mut asked) = asked_at.lock() {
                 *asked = Some(Instant::now());
             }
@@ -215,7 +216,7 @@ async fn cancel_latency(music: &Path) -> anyhow::Result<Duration> {
     trigger.abort();
     ensure!(
         matches!(outcome, Err(ScanError::Cancelled)),
-        "the scan was not cancelled (it finished within a second?)"
+        "the scan was not cancelled (it finished within {after:?})"
     );
     let asked = asked_at
         .lock()

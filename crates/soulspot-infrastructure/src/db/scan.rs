@@ -33,6 +33,10 @@ use super::prelude::*;
 use super::schema::{library_files, library_folders, library_scans};
 use super::{Database, read, write};
 
+/// Identities per `files_with_identity` statement. Diesel nests each `OR` one level deeper, and
+/// SQLite refuses expressions nested beyond 1,000 levels.
+const IDENTITY_CHUNK: usize = 100;
+
 /// A stored scan mode that is neither "quick" nor "full".
 #[derive(Debug, thiserror::Error)]
 #[error("unknown scan mode {0:?}")]
@@ -267,23 +271,29 @@ impl ScanRepository for Database {
         if wanted.is_empty() {
             return Ok(Vec::new());
         }
-        // Sizes and times as two lists (a row-value `IN` is not portable through diesel): the
-        // index on (size_bytes, modified_at) probes every listed pair, and the few rows that pair
-        // one identity's size with another's time are dropped below.
+        // Each identity as its own `size = ? AND time = ?` term, `IDENTITY_CHUNK` to a statement:
+        // every term is one probe of the (size_bytes, modified_at) index. Two lists (`size IN …
+        // AND time IN …`) made the index probe every size with every time, 250,000 probes for a
+        // batch of 500 new files, and read every row pairing one file's size with another's time.
         let identities: Vec<(i64, NaiveDateTime)> = wanted.iter().copied().collect();
         let rows = read!(self, |conn| {
             let mut rows: Vec<KnownFileRow> = Vec::new();
-            for chunk in identities.chunks(ID_CHUNK / 2) {
-                let sizes: Vec<i64> = chunk.iter().map(|(size, _)| *size).collect();
-                let times: Vec<NaiveDateTime> = chunk.iter().map(|(_, time)| *time).collect();
-                rows.extend(run!(
-                    library_files::table
-                        .filter(library_files::size_bytes.eq_any(sizes))
-                        .filter(library_files::modified_at.eq_any(times))
-                        .order(library_files::id.asc())
-                        .select(KnownFileRow::as_select())
-                        .load::<KnownFileRow>(conn)
-                )?);
+            for chunk in identities.chunks(IDENTITY_CHUNK) {
+                let mut query = library_files::table
+                    .select(KnownFileRow::as_select())
+                    .order(library_files::id.asc())
+                    .into_boxed();
+                for (index, (size, time)) in chunk.iter().enumerate() {
+                    let term = library_files::size_bytes
+                        .eq(*size)
+                        .and(library_files::modified_at.eq(*time));
+                    query = if index == 0 {
+                        query.filter(term)
+                    } else {
+                        query.or_filter(term)
+                    };
+                }
+                rows.extend(run!(query.load::<KnownFileRow>(conn))?);
             }
             Ok(rows)
         })?;

@@ -1059,6 +1059,9 @@ pub async fn missing_files_are_marked_once(db: Database) {
     assert_eq!(outcome.newly_missing, 1);
     assert_eq!(outcome.matched_wanted, 1);
     assert_eq!(outcome.files[0].1, Some(left_track));
+    // has_file (written up front for the tracks a batch creates) says what the files say.
+    let (stored, derived) = has_file_states(&db).await;
+    assert_eq!(stored, derived);
 }
 
 pub async fn broken_files_keep_their_track(db: Database) {
@@ -1104,6 +1107,8 @@ pub async fn broken_files_keep_their_track(db: Database) {
     assert_eq!(stored.tags_json, None);
     assert!(!details(&db, track).await.has_library_file);
     assert_eq!(count(&db, "tracks").await, 1);
+    let (stored, derived) = has_file_states(&db).await;
+    assert_eq!(stored, derived);
 }
 
 pub async fn scan_created_tracks_follow_tags_spotify_tracks_do_not(db: Database) {
@@ -1427,6 +1432,22 @@ pub async fn folder_and_file_reads(db: Database) {
         .unwrap();
     assert_eq!(only_third.len(), 1);
     assert_eq!(only_third[0].id, files[2].id);
+    // Many identities take several statements; the ones that match are found in any of them.
+    let mut many: Vec<(i64, NaiveDateTime)> = (0..250)
+        .map(|index| (50_000 + index, at("2026-11-01 08:00:00")))
+        .collect();
+    many[0] = (files[0].size_bytes, at("2026-11-01 08:00:00"));
+    many[120] = (files[2].size_bytes, at("2026-11-02 09:30:00"));
+    many[249] = (files[1].size_bytes, at("2026-11-01 08:00:00"));
+    let mut found: Vec<LibraryFileId> = db
+        .files_with_identity(many)
+        .await
+        .unwrap()
+        .iter()
+        .map(|file| file.id)
+        .collect();
+    found.sort();
+    assert_eq!(found, [files[0].id, files[1].id, files[2].id]);
     // Sub-microsecond parts are not stored, on either backend, and do not break the lookup.
     let precise = at("2026-11-02 09:30:00") + chrono::Duration::nanoseconds(1_500);
     let mut retimed = batch(run, "/music/a/z", Vec::new());
@@ -1573,8 +1594,9 @@ pub async fn scan_lookups_use_indexes(db: Database) {
         (
             "files by identity",
             "library_files",
-            "SELECT id FROM library_files WHERE size_bytes IN (10, 20) \
-             AND modified_at IN ('2026-11-01 08:00:00', '2026-11-02 08:00:00')",
+            "SELECT id FROM library_files \
+             WHERE (size_bytes = 10 AND modified_at = '2026-11-01 08:00:00') \
+             OR (size_bytes = 20 AND modified_at = '2026-11-02 08:00:00')",
         ),
         (
             "folders under a root",

@@ -102,6 +102,10 @@ pub(super) struct NewTrackValues {
     pub isrc: Option<String>,
     pub mbid: Option<String>,
     pub updated_at: NaiveDateTime,
+    /// Always `true`: a scan creates a track only for an audio file whose present row links to it
+    /// in the same transaction, so the `library_files` trigger would set it anyway. Written
+    /// up front, the new row never enters (and leaves) the indexes of wanted tracks.
+    pub has_file: bool,
 }
 
 /// The columns a scan rewrites on a track it created, keyed by the track's id.

@@ -219,6 +219,7 @@ pub(super) fn desired_tracks(
                         .as_ref()
                         .map(|mbid| mbid.as_str().to_owned()),
                     updated_at: now,
+                    has_file: true,
                 },
                 artist_ids: credited,
             })
