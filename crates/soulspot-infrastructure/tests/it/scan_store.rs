@@ -1112,14 +1112,15 @@ pub async fn broken_files_keep_their_track(db: Database) {
 }
 
 pub async fn scan_created_tracks_follow_tags_spotify_tracks_do_not(db: Database) {
+    let band = || NewArtist {
+        name: "Band".into(),
+        sort_name: None,
+        spotify_id: Some(spotify_id(1, 1)),
+        mbid: None,
+    };
     let catalogue = db
         .upsert_catalog(CatalogBatch {
-            artists: vec![NewArtist {
-                name: "Band".into(),
-                sort_name: None,
-                spotify_id: Some(spotify_id(1, 1)),
-                mbid: None,
-            }],
+            artists: vec![band()],
             albums: Vec::new(),
             tracks: vec![spotify_track(
                 "Spot Song",
@@ -1220,12 +1221,7 @@ pub async fn scan_created_tracks_follow_tags_spotify_tracks_do_not(db: Database)
     }
     let later = db
         .upsert_catalog(CatalogBatch {
-            artists: vec![NewArtist {
-                name: "Band".into(),
-                sort_name: None,
-                spotify_id: Some(spotify_id(1, 1)),
-                mbid: None,
-            }],
+            artists: vec![band()],
             albums: Vec::new(),
             tracks: vec![spotify_track("Later Tune", 2, None, 100, None, None)],
         })
