@@ -11,7 +11,8 @@ use soulspot_domain::{
 
 use super::catalog::{ID_CHUNK, WRITE_CHUNK};
 use super::rows::{
-    AlbumRow, ArtistRow, NewAlbumRow, NewArtistRow, NewTrackRow, TrackRow, duration_to_column, now,
+    AlbumRow, ArtistRow, CreditRow, NewAlbumRow, NewArtistRow, NewTrackRow, TrackRow,
+    duration_to_column, now,
 };
 use super::schema::{albums, artists, track_artists, tracks};
 use super::{Database, write};
@@ -401,16 +402,7 @@ pub(crate) async fn upsert_catalog(
                 )?;
             }
             for rows in fresh.chunks(WRITE_CHUNK) {
-                let values: Vec<_> = rows
-                    .iter()
-                    .map(|(track_id, position, artist_id)| {
-                        (
-                            track_artists::track_id.eq(*track_id),
-                            track_artists::position.eq(*position),
-                            track_artists::artist_id.eq(*artist_id),
-                        )
-                    })
-                    .collect();
+                let values: Vec<CreditRow> = rows.iter().map(CreditRow::from).collect();
                 run!(
                     diesel::insert_into(track_artists::table)
                         .values(&values)

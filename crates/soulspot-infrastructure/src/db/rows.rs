@@ -10,7 +10,7 @@ use soulspot_domain::{
 };
 
 use super::error::invalid_data;
-use super::schema::{albums, artists, tracks};
+use super::schema::{albums, artists, track_artists, tracks};
 
 pub(crate) fn parse_optional<T, E>(
     value: Option<String>,
@@ -274,6 +274,27 @@ impl NewTrackRow {
             isrc: self.isrc.as_deref(),
             explicit: self.explicit,
             updated_at: self.updated_at,
+        }
+    }
+}
+
+/// One credit: the artist at `position` (0 first) on a track.
+#[derive(Insertable, Debug, Clone, Copy)]
+#[diesel(table_name = track_artists)]
+// Without it diesel inserts a SQLite batch one row per statement.
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct CreditRow {
+    pub track_id: i64,
+    pub position: i32,
+    pub artist_id: i64,
+}
+
+impl From<&(i64, i32, i64)> for CreditRow {
+    fn from(&(track_id, position, artist_id): &(i64, i32, i64)) -> Self {
+        Self {
+            track_id,
+            position,
+            artist_id,
         }
     }
 }

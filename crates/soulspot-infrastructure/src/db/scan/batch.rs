@@ -28,7 +28,7 @@ use soulspot_domain::{LibraryFileId, RepositoryError, TrackId};
 use super::super::catalog::{ID_CHUNK, WRITE_CHUNK, has_library_file};
 use super::super::error::invalid_data;
 use super::super::prelude::*;
-use super::super::rows::TrackRow;
+use super::super::rows::{CreditRow, TrackRow};
 use super::super::schema::{
     albums, artists, library_files, library_folders, library_scans, track_artists, tracks,
 };
@@ -461,16 +461,7 @@ pub(super) async fn apply_scan_batch(
             )?;
         }
         for chunk in rewrites.fresh_credits.chunks(WRITE_CHUNK) {
-            let values: Vec<_> = chunk
-                .iter()
-                .map(|(track_id, position, artist_id)| {
-                    (
-                        track_artists::track_id.eq(*track_id),
-                        track_artists::position.eq(*position),
-                        track_artists::artist_id.eq(*artist_id),
-                    )
-                })
-                .collect();
+            let values: Vec<CreditRow> = chunk.iter().map(CreditRow::from).collect();
             run!(
                 diesel::insert_into(track_artists::table)
                     .values(&values)
