@@ -2,7 +2,8 @@
 //! crates must not reach a database driver, an HTTP stack or a tag library, even transitively; the
 //! api and worker crates must not reach a database driver (they talk to storage through the ports);
 //! and the product (the `soulspot` binary's normal dependencies) holds no HTTP client but the one
-//! pooled hyper-util client of `infrastructure::http`.
+//! pooled hyper-util client of `infrastructure::http`. It also refuses direct reads of the clock
+//! outside the `Clock` adapter (`time_reads.rs`).
 //!
 //! The graph comes from `cargo tree`, so the check sees exactly what the build would link, through
 //! any number of intermediate crates.
@@ -108,10 +109,28 @@ pub async fn run() -> anyhow::Result<()> {
             violations.extend(offending);
         }
     }
+    let time_reads = crate::time_reads::stray_time_reads(&workspace_root())?;
+    if time_reads.is_empty() {
+        println!("time: ok (read only through the Clock port)");
+    } else {
+        println!(
+            "time: FAILED ({} direct reads of the clock outside its adapter)",
+            time_reads.len()
+        );
+        for read in &time_reads {
+            println!("    {read}");
+        }
+    }
     if !violations.is_empty() {
         bail!(
             "{} forbidden dependency path(s): inner crates must not depend on adapters (see the list above)",
             violations.len()
+        );
+    }
+    if !time_reads.is_empty() {
+        bail!(
+            "{} direct read(s) of the clock: take the time from the domain's Clock port (see the list above)",
+            time_reads.len()
         );
     }
     Ok(())

@@ -15,6 +15,7 @@ mod gen_library;
 mod layers;
 mod migrate;
 mod openapi;
+mod time_reads;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -90,7 +90,13 @@ impl<S, K> Clone for ApiState<S, K> {
 
 impl<S: Store, K: SecretCipher + 'static> ApiState<S, K> {
     /// Builds every service over one store (cheap to clone: it shares its pool) and one cipher.
-    pub fn new(store: S, cipher: K, metrics: MetricsEndpoint, settings: ApiSettings) -> Self {
+    pub fn new(
+        store: S,
+        cipher: K,
+        clock: std::sync::Arc<dyn soulspot_domain::Clock>,
+        metrics: MetricsEndpoint,
+        settings: ApiSettings,
+    ) -> Self {
         Self {
             api_key: web::Data::new(settings.api_key.clone()),
             settings,
@@ -99,10 +105,10 @@ impl<S: Store, K: SecretCipher + 'static> ApiState<S, K> {
             playlists: web::Data::new(PlaylistService::new(store.clone())),
             user_settings: web::Data::new(SettingsService::new(store.clone())),
             credentials: web::Data::new(CredentialService::new(store.clone(), cipher)),
-            jobs: web::Data::new(JobService::new(store.clone())),
+            jobs: web::Data::new(JobService::new(store.clone(), clock.clone())),
             quality: web::Data::new(QualityProfileService::new(store)),
             metrics: web::Data::new(metrics),
-            health: web::Data::new(HealthRegistry::new()),
+            health: web::Data::new(HealthRegistry::new(clock)),
             events: None,
             music_folder: web::Data::new(MusicFolder::default()),
         }

@@ -139,7 +139,16 @@ pub struct HealthVerdict {
 /// The wall clock the registry stamps reports with. A trait object because the choice (the real
 /// clock, or a test's) is made at run time, and a type parameter would spread to every holder of
 /// the registry.
-type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+type Clock = Arc<dyn soulspot_domain::Clock>;
+
+/// A clock read from a function (tests that move time by hand).
+struct FunctionClock<F>(F);
+
+impl<F: Fn() -> DateTime<Utc> + Send + Sync + 'static> soulspot_domain::Clock for FunctionClock<F> {
+    fn now(&self) -> chrono::NaiveDateTime {
+        (self.0)().naive_utc()
+    }
+}
 
 /// Every registered component, keyed by kind, then name: the order
 /// [`HealthRegistry::snapshot`] reports in.
@@ -162,26 +171,20 @@ impl fmt::Debug for HealthRegistry {
     }
 }
 
-impl Default for HealthRegistry {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl HealthRegistry {
-    /// An empty registry on the real clock (`Utc::now`).
-    pub fn new() -> Self {
+    /// An empty registry that stamps reports with `clock`'s time.
+    pub fn new(clock: Arc<dyn soulspot_domain::Clock>) -> Self {
         Self {
             components: Arc::default(),
-            clock: Arc::new(Utc::now),
+            clock,
             down_after_failures: DEFAULT_DOWN_AFTER_FAILURES,
         }
     }
 
-    /// Stamps reports with `clock` instead of `Utc::now`. Configure before registering:
-    /// components keep the clock they were registered with.
+    /// Stamps reports with the time `clock` returns. Configure before registering: components
+    /// keep the clock they were registered with.
     pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+        self.clock = Arc::new(FunctionClock(clock));
         self
     }
 
@@ -434,7 +437,7 @@ impl ComponentHandle {
     /// Applies one report and logs when it moves the component into or out of trouble (not the
     /// idle/running churn of every healthy run).
     fn report(&self, apply: impl FnOnce(&mut Record, DateTime<Utc>)) {
-        let now = (self.clock)();
+        let now = self.clock.now_utc();
         let component = &self.component;
         let breaker = component.breaker.as_ref().map(CircuitBreaker::state);
         let (before, after, record) = {
@@ -496,8 +499,10 @@ mod tests {
     fn registry() -> (HealthRegistry, Arc<AtomicI64>) {
         let seconds = Arc::new(AtomicI64::new(1_000));
         let clock_seconds = Arc::clone(&seconds);
-        let registry =
-            HealthRegistry::new().with_clock(move || at(clock_seconds.load(Ordering::SeqCst)));
+        let registry = HealthRegistry::new(Arc::new(soulspot_domain::FixedClock::new(
+            at(0).naive_utc(),
+        )))
+        .with_clock(move || at(clock_seconds.load(Ordering::SeqCst)));
         (registry, seconds)
     }
 
@@ -582,7 +587,7 @@ mod tests {
 
     #[test]
     fn the_down_threshold_is_configurable() {
-        let registry = HealthRegistry::new().with_down_after_failures(1);
+        let registry = registry().0.with_down_after_failures(1);
         let worker = registry.register_worker("scheduler", false);
         worker.failed("tick failed");
         assert_eq!(worker.health().state, ComponentState::Down);

@@ -27,7 +27,10 @@ pub use health::{
     ComponentHandle, ComponentHealth, ComponentKind, ComponentState, HealthRegistry, HealthVerdict,
     LastError,
 };
-pub use jobs::{JobNotice, JobNotices, JobService};
+pub use jobs::{
+    JobContext, JobFailure, JobKindDefinition, JobNotice, JobNotices, JobResult, JobRunner,
+    JobService,
+};
 pub use library::{
     AlbumWithTracks, ArtistWithAlbums, LibraryService, SearchResults, TrackWithFiles,
 };
@@ -35,8 +38,9 @@ pub use playlists::PlaylistService;
 pub use quality::QualityProfileService;
 pub use readiness::{DependencyCheck, Readiness, ReadinessService};
 pub use scan::{
-    LIBRARY_SCAN_KIND, LibraryScanner, NoProgress, ScanCancelled, ScanError, ScanPayload,
-    ScanProgress, ScanProgressSink, ScanRootError, ScanSettings, ScanSummary, scan_root,
+    LibraryScan, LibraryScanRunner, LibraryScanner, NoProgress, ScanCancelled, ScanError,
+    ScanJobResult, ScanPayload, ScanProgress, ScanProgressSink, ScanRequestError, ScanRootError,
+    ScanSettings, ScanSummary, scan_request, scan_root,
 };
 pub use settings::Settings;
 pub use settings::SettingsService;

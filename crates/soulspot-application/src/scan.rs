@@ -17,9 +17,11 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::{NaiveDateTime, Utc};
+use tokio::time::Instant;
+
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use soulspot_domain::RepositoryError;
 use soulspot_domain::ports::ScanRepository;
@@ -28,17 +30,17 @@ use soulspot_domain::scan::{
     ScanBatch, ScanCounts, ScanMode, ScanRunId, TagReader, WalkEvent, WalkOptions, WalkProblem,
     WalkTotals,
 };
-use soulspot_domain::{LibraryFileId, LibraryFolderId};
+use soulspot_domain::{Clock, LibraryFileId, LibraryFolderId};
 use tokio::sync::mpsc;
 
+mod job;
 mod plan;
+
+pub use job::{LibraryScan, LibraryScanRunner, ScanJobResult, ScanRequestError, scan_request};
 
 use plan::{
     Group, GroupPlan, GroupWork, PlannedKind, PlannedRead, PreparedGroup, plan_group, settle,
 };
-
-/// The kind of the library scan job.
-pub const LIBRARY_SCAN_KIND: &str = "library.scan";
 
 /// What a `library.scan` job is asked to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,16 +58,39 @@ pub enum ScanRootError {
     /// The music folder itself cannot be opened (an unmounted disk?): worth trying again later.
     #[error("the music folder {folder} cannot be opened: {reason}")]
     MusicFolderUnavailable { folder: String, reason: String },
-    /// The request names a path that cannot be scanned.
+    /// The path lies outside the music folder. One answer whatever the path is, whether it
+    /// exists or not, so the answer tells nothing about the disk outside the library.
+    #[error("the path is outside the music folder")]
+    Outside,
+    /// The request names a path inside the music folder that cannot be scanned.
     #[error("{0}")]
     Refused(String),
 }
 
+/// `path` with `.` and `..` resolved on the text alone (no link is followed, the disk is not
+/// asked). `None` when `..` climbs above the root.
+fn lexically_normal(path: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !normal.pop() {
+                    return None;
+                }
+            }
+            other => normal.push(other.as_os_str()),
+        }
+    }
+    Some(normal)
+}
+
 /// Where a scan of `requested` (or of the whole music folder) starts, or why it may not: the
-/// path must be absolute, exist, be a folder and lie inside `music_folder` once links are
-/// resolved on both.
+/// path must be absolute, lie inside `music_folder` by its text (checked before the disk is asked
+/// anything about it) and once every link is resolved, exist and be a folder.
 pub fn scan_root(music_folder: &Path, requested: Option<&Path>) -> Result<PathBuf, ScanRootError> {
-    let music_folder = std::fs::canonicalize(music_folder)
+    let resolved_music_folder = std::fs::canonicalize(music_folder)
         .ok()
         .filter(|folder| folder.is_dir())
         .ok_or_else(|| ScanRootError::MusicFolderUnavailable {
@@ -73,7 +98,7 @@ pub fn scan_root(music_folder: &Path, requested: Option<&Path>) -> Result<PathBu
             reason: "it does not exist or is not a folder".to_owned(),
         })?;
     let Some(requested) = requested else {
-        return Ok(music_folder);
+        return Ok(resolved_music_folder);
     };
     let shown = requested.to_string_lossy();
     if !requested.is_absolute() {
@@ -81,14 +106,21 @@ pub fn scan_root(music_folder: &Path, requested: Option<&Path>) -> Result<PathBu
             "the path {shown} is not absolute"
         )));
     }
+    // The text first: a path outside the music folder (as configured, or as resolved) is refused
+    // before anything about it is looked up.
+    let inside_by_text = lexically_normal(requested).is_some_and(|text| {
+        lexically_normal(music_folder).is_some_and(|folder| text.starts_with(folder))
+            || text.starts_with(&resolved_music_folder)
+    });
+    if !inside_by_text {
+        return Err(ScanRootError::Outside);
+    }
     let canonical = std::fs::canonicalize(requested).map_err(|error| {
         ScanRootError::Refused(format!("the path {shown} cannot be scanned: {error}"))
     })?;
-    if !canonical.starts_with(&music_folder) {
-        return Err(ScanRootError::Refused(format!(
-            "the path {shown} is outside the music folder {}",
-            music_folder.to_string_lossy()
-        )));
+    // A link inside the library may still lead out of it.
+    if !canonical.starts_with(&resolved_music_folder) {
+        return Err(ScanRootError::Outside);
     }
     if !canonical.is_dir() {
         return Err(ScanRootError::Refused(format!(
@@ -207,6 +239,7 @@ pub struct LibraryScanner<S, W, R> {
     store: Arc<S>,
     walker: Arc<W>,
     reader: Arc<R>,
+    clock: Arc<dyn Clock>,
     settings: ScanSettings,
 }
 
@@ -216,11 +249,18 @@ where
     W: LibraryWalker + 'static,
     R: TagReader + 'static,
 {
-    pub fn new(store: Arc<S>, walker: Arc<W>, reader: Arc<R>, settings: ScanSettings) -> Self {
+    pub fn new(
+        store: Arc<S>,
+        walker: Arc<W>,
+        reader: Arc<R>,
+        clock: Arc<dyn Clock>,
+        settings: ScanSettings,
+    ) -> Self {
         Self {
             store,
             walker,
             reader,
+            clock,
             settings,
         }
     }
@@ -235,7 +275,10 @@ where
     ) -> Result<ScanSummary, ScanError> {
         let started = Instant::now();
         let root_path = LibraryPath::from_path(root);
-        let run = self.store.begin_scan(&root_path, mode, now()).await?;
+        let run = self
+            .store
+            .begin_scan(&root_path, mode, self.clock.now())
+            .await?;
         let resumed = run.checkpoint.is_some() || run.counts != ScanCounts::default();
 
         let walker = Arc::clone(&self.walker);
@@ -314,7 +357,7 @@ where
         // stored once more, with the run's end.
         self.write(&mut state, Vec::new(), Vec::new(), Vec::new())
             .await?;
-        self.store.finish_scan(state.run, now()).await?;
+        self.store.finish_scan(state.run, self.clock.now()).await?;
         sink.report(&state.progress())?;
         Ok(ScanSummary {
             run: state.run,
@@ -639,7 +682,7 @@ where
             .store
             .apply_scan_batch(ScanBatch {
                 run: state.run,
-                now: now(),
+                now: self.clock.now(),
                 folders,
                 files,
                 missing,
@@ -655,10 +698,6 @@ where
 
 /// Known folders checked per sweep page.
 const SWEEP_PAGE: u32 = 500;
-
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
-}
 
 async fn blocking<T, F>(work: F) -> Result<T, ScanError>
 where

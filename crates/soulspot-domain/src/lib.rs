@@ -5,6 +5,7 @@
 //! Architecture invariant: this crate performs no I/O and depends on no framework, database driver
 //! or HTTP library; `cargo xtask check-layers` proves it.
 
+pub mod clock;
 pub mod entities;
 pub mod error;
 pub mod ids;
@@ -14,6 +15,7 @@ pub mod scan;
 pub mod upstream;
 pub mod values;
 
+pub use clock::{Clock, FixedClock};
 pub use entities::*;
 pub use error::RepositoryError;
 pub use ids::*;

@@ -4,6 +4,7 @@
 //! Architecture invariant: nothing outside this crate (and the composition root that builds it)
 //! sees diesel, a connection or SQL.
 
+pub mod clock;
 pub mod db;
 pub mod http;
 pub mod secrets;
@@ -11,5 +12,6 @@ pub mod tags;
 pub mod upstreams;
 pub mod walk;
 
+pub use clock::{SystemClock, TokioClock};
 pub use db::{Backend, Database, DatabaseUrl, PoolSettings, StatementCounter};
 pub use secrets::{ApiKey, KeyFileError, SecretKey, XChaChaCipher};

@@ -308,10 +308,10 @@ fn read_after_lost_race(
     path: &Path,
     complete: impl Fn(&[u8]) -> bool,
 ) -> Result<Vec<u8>, KeyFileError> {
-    let deadline = std::time::Instant::now() + RACE_WAIT;
+    let deadline = tokio::time::Instant::now() + RACE_WAIT;
     loop {
         let bytes = read_existing(path)?.unwrap_or_default();
-        if complete(&bytes) || std::time::Instant::now() >= deadline {
+        if complete(&bytes) || tokio::time::Instant::now() >= deadline {
             return Ok(bytes);
         }
         std::thread::sleep(RACE_POLL);

@@ -10,13 +10,13 @@ use std::time::Duration;
 use soulspot_application::JobNotice;
 use soulspot_application::backoff::Backoff;
 use soulspot_application::health::ComponentHandle;
+use soulspot_application::jobs::{JobContext, JobFailure};
 use soulspot_domain::ports::JobRepository;
-use soulspot_domain::{Job, JobKind, JobProgress, JobState, RepositoryError};
+use soulspot_domain::{Clock, Job, JobKind, JobProgress, JobState, RepositoryError};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
 
-use crate::clock::Clock;
-use crate::handler::{JobContext, JobFailure, JobHandler};
+use crate::handler::{JobHandler, Kinds};
 
 /// How a worker runs. Defaults suit one home server; `soulspot.toml` tunes them.
 #[derive(Debug, Clone)]
@@ -105,6 +105,22 @@ impl<S: JobRepository + Clone + 'static> Worker<S> {
     /// Registers the handler of `kind` (replacing an earlier one).
     pub fn handle(mut self, kind: JobKind, handler: impl JobHandler) -> Self {
         self.handlers.insert(kind, Arc::new(handler));
+        self
+    }
+
+    /// Runs every kind in `kinds`. A kind's own per-worker limit applies unless the settings
+    /// name one for it.
+    pub fn kinds(mut self, kinds: &Kinds) -> Self {
+        for (kind, registered) in &kinds.kinds {
+            self.handlers
+                .insert(kind.clone(), Arc::clone(&registered.handler));
+            if let Some(limit) = registered.per_worker_limit {
+                self.settings
+                    .per_kind_limits
+                    .entry(kind.clone())
+                    .or_insert(limit);
+            }
+        }
         self
     }
 

@@ -9,9 +9,7 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use soulspot_domain::ports::JobRepository;
-use soulspot_domain::{JobKind, NewJob};
-
-use crate::clock::Clock;
+use soulspot_domain::{Clock, JobKind, NewJob};
 
 /// One periodic kind.
 #[derive(Debug, Clone)]

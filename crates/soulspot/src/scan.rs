@@ -14,6 +14,7 @@ use soulspot_application::scan::{
     scan_root,
 };
 use soulspot_domain::scan::ScanMode;
+use soulspot_infrastructure::SystemClock;
 use soulspot_infrastructure::tags::LoftyTagReader;
 use soulspot_infrastructure::walk::FsWalker;
 
@@ -48,6 +49,7 @@ pub async fn scan(config: &Config, path: Option<&Path>, full: bool) -> anyhow::R
         Arc::new(database),
         Arc::new(FsWalker::new()),
         Arc::new(LoftyTagReader::new()),
+        Arc::new(SystemClock),
         library.scan_settings(),
     );
 

@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use soulspot_application::JobNotices;
 use soulspot_application::health::HealthRegistry;
+use soulspot_infrastructure::SystemClock;
 use soulspot_infrastructure::secrets::{ApiKey, SecretKey, XChaChaCipher};
 use soulspot_infrastructure::{Database, DatabaseUrl};
-use soulspot_worker::{Clock, SystemClock};
+use soulspot_worker::Clock;
 use tokio::sync::watch;
 
 use crate::config::Config;
@@ -93,10 +94,10 @@ pub async fn serve(config: &Config, policy: MigrationPolicy, mode: RunMode) -> a
             );
         }
     }
-    let health = HealthRegistry::new();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let health = HealthRegistry::new(clock.clone());
     // Built (and validated) once at start; the job kinds that call upstreams receive them.
     let _upstreams = crate::upstreams::build(config, &health)?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // One signal stops every part: each waits on its own receiver.
     let signal = shutdown_signal()?;
     let (stop_sender, stop) = watch::channel(false);
@@ -112,17 +113,19 @@ pub async fn serve(config: &Config, policy: MigrationPolicy, mode: RunMode) -> a
     let worker = if mode == RunMode::Api {
         None
     } else {
-        let worker = workers::worker(
+        let settings = workers::settings(&config.worker)?;
+        let kinds = workers::kinds(
             &database,
             &config.worker,
             &config.library,
             &config.data_dir,
-            clock.clone(),
-            &health,
-        )?
-        .wake_on(database.subscribe());
+            &settings.owner,
+            &clock,
+        )?;
+        let worker = workers::worker(&database, &kinds, settings, clock.clone(), &health)
+            .wake_on(database.subscribe());
         if config.library.watch {
-            let jobs = soulspot_application::JobService::new(database.clone());
+            let jobs = soulspot_application::JobService::new(database.clone(), clock.clone());
             let watching = crate::watch::run(
                 jobs,
                 config.library.music_folder.clone(),
@@ -135,14 +138,14 @@ pub async fn serve(config: &Config, policy: MigrationPolicy, mode: RunMode) -> a
                 }
             });
         }
-        if let Some(scheduler) = workers::scheduler(&database, &config.worker, clock.clone())? {
+        if let Some(scheduler) = workers::scheduler(&database, &kinds, clock.clone()) {
             tokio::spawn(scheduler.run(stopped(stop.clone())));
         }
         Some(tokio::spawn(worker.run(stopped(stop.clone()))))
     };
 
     if mode != RunMode::Worker {
-        serve_api(config, database, health, stopped(stop.clone())).await?;
+        serve_api(config, database, health, clock, stopped(stop.clone())).await?;
     } else {
         tracing::info!("SoulSpot worker is running; no HTTP API in this process");
     }
@@ -160,6 +163,7 @@ async fn serve_api(
     config: &Config,
     database: Database,
     health: HealthRegistry,
+    clock: Arc<dyn Clock>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (api_key, cipher) = load_keys(config)?;
@@ -184,6 +188,7 @@ async fn serve_api(
     let state = soulspot_api::ApiState::new(
         database,
         cipher,
+        clock,
         metrics,
         soulspot_api::ApiSettings {
             api_key,

@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::Context;
 use notify::{EventKind, RecursiveMode, Watcher};
 use soulspot_application::JobService;
-use soulspot_application::scan::{ScanPayload, scan_root};
+use soulspot_application::scan::{LibraryScan, ScanPayload, scan_root};
 use soulspot_domain::ports::JobRepository;
 use soulspot_domain::scan::ScanMode;
 use tokio::sync::{mpsc, watch};
@@ -115,7 +115,7 @@ async fn queue_scans<S: JobRepository>(
             path,
             mode: ScanMode::Quick,
         };
-        match jobs.start_scan(&payload).await {
+        match jobs.enqueue::<LibraryScan>(&payload).await {
             Ok(job) => {
                 tracing::info!(job.id = %job.id, folder = ?payload.path, "queued a scan of changed files")
             }

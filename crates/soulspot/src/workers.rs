@@ -7,15 +7,14 @@ use std::time::Duration;
 use anyhow::Context;
 use soulspot_application::backoff::Backoff;
 use soulspot_application::health::HealthRegistry;
-use soulspot_application::jobs::MAINTENANCE_KIND;
-use soulspot_application::scan::LIBRARY_SCAN_KIND;
+use soulspot_application::jobs::{DatabaseMaintenanceRunner, JobKindDefinition};
+use soulspot_application::scan::LibraryScanRunner;
 use soulspot_domain::JobKind;
 use soulspot_infrastructure::Database;
 use soulspot_infrastructure::tags::LoftyTagReader;
 use soulspot_infrastructure::walk::FsWalker;
 use soulspot_worker::{
-    Clock, DIAGNOSTIC_SLEEP_KIND, DiagnosticSleepHandler, LibraryScanHandler, MaintenanceHandler,
-    Schedule, Scheduler, Worker, WorkerSettings,
+    Clock, DiagnosticSleep, DiagnosticSleepRunner, Kinds, Scheduler, Worker, WorkerSettings,
 };
 
 use crate::config::{LibraryConfig, WorkerConfig};
@@ -60,62 +59,63 @@ pub fn settings(config: &WorkerConfig) -> anyhow::Result<WorkerSettings> {
     Ok(settings)
 }
 
-/// The worker with every handler this build knows, reporting to `health`.
-pub fn worker(
+/// Every job kind this process runs, one line each: the runner built over the ports it needs.
+pub fn kinds(
     database: &Database,
     config: &WorkerConfig,
     library: &LibraryConfig,
     data_dir: &std::path::Path,
-    clock: Arc<dyn Clock>,
-    health: &HealthRegistry,
-) -> anyhow::Result<Worker<Database>> {
-    let settings = settings(config)?;
-    let owner = settings.owner.clone();
-    let maintenance = MaintenanceHandler::new(
+    owner: &str,
+    clock: &Arc<dyn Clock>,
+) -> anyhow::Result<Kinds> {
+    let every = |hours: u64| (hours > 0).then(|| Duration::from_secs(hours * 3600));
+    let mut kinds = Kinds::new().with_runner(DatabaseMaintenanceRunner::new(
         database.clone(),
         clock.clone(),
         Duration::from_secs(config.keep_finished_jobs_days * 24 * 3600),
-    );
-    let mut worker = Worker::new(database.clone(), settings, clock)
-        .handle(JobKind::parse(MAINTENANCE_KIND)?, maintenance)
-        .report_to(health.register_worker(format!("worker {owner}"), true));
+        every(config.maintenance_every_hours),
+    ))?;
     // Without a music folder there is nothing to scan; the API refuses scan requests then.
     if !library.music_folder.as_os_str().is_empty() {
-        worker = worker.handle(
-            JobKind::parse(LIBRARY_SCAN_KIND)?,
-            LibraryScanHandler::new(
-                Arc::new(database.clone()),
-                Arc::new(FsWalker::new()),
-                Arc::new(LoftyTagReader::new()),
-                library.scan_settings(),
-                library.music_folder.clone(),
-            ),
-        );
+        kinds = kinds.with_runner(LibraryScanRunner::new(
+            Arc::new(database.clone()),
+            Arc::new(FsWalker::new()),
+            Arc::new(LoftyTagReader::new()),
+            clock.clone(),
+            library.scan_settings(),
+            library.music_folder.clone(),
+        ))?;
     }
     if config.diagnostic_jobs {
-        worker = worker.handle(
-            JobKind::parse(DIAGNOSTIC_SLEEP_KIND)?,
-            DiagnosticSleepHandler::new(data_dir.join("diagnostics"), owner),
-        );
+        kinds = kinds.with_handler(
+            DiagnosticSleep::NAME,
+            DiagnosticSleepRunner::new(data_dir.join("diagnostics"), owner, clock.clone()),
+        )?;
     }
-    Ok(worker)
+    Ok(kinds)
 }
 
-/// The scheduler of periodic kinds (none when every interval is off).
+/// The worker running `kinds`, reporting to `health`.
+pub fn worker(
+    database: &Database,
+    kinds: &Kinds,
+    settings: WorkerSettings,
+    clock: Arc<dyn Clock>,
+    health: &HealthRegistry,
+) -> Worker<Database> {
+    let owner = settings.owner.clone();
+    Worker::new(database.clone(), settings, clock)
+        .kinds(kinds)
+        .report_to(health.register_worker(format!("worker {owner}"), true))
+}
+
+/// The scheduler of the periodic kinds among `kinds` (none when none is periodic).
 pub fn scheduler(
     database: &Database,
-    config: &WorkerConfig,
+    kinds: &Kinds,
     clock: Arc<dyn Clock>,
-) -> anyhow::Result<Option<Scheduler<Database>>> {
-    let mut schedules = Vec::new();
-    if config.maintenance_every_hours > 0 {
-        schedules.push(Schedule {
-            kind: JobKind::parse(MAINTENANCE_KIND)?,
-            every: Duration::from_secs(config.maintenance_every_hours * 3600),
-            payload: "{}".into(),
-            max_attempts: 3,
-        });
-    }
-    Ok((!schedules.is_empty())
-        .then(|| Scheduler::new(database.clone(), schedules, clock, SCHEDULER_TICK)))
+) -> Option<Scheduler<Database>> {
+    let schedules = kinds.schedules();
+    (!schedules.is_empty())
+        .then(|| Scheduler::new(database.clone(), schedules, clock, SCHEDULER_TICK))
 }

@@ -111,7 +111,7 @@ async fn measure(
     })?;
     let mut settings = UpstreamSettings::new("bench", server.url(), "SoulSpot-bench/1 ( bench )");
     settings.max_concurrency = callers;
-    let health = HealthRegistry::new();
+    let health = HealthRegistry::new(std::sync::Arc::new(soulspot_infrastructure::SystemClock));
     let upstream = Upstream::new(
         client,
         settings,

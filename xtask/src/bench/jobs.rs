@@ -13,10 +13,11 @@ use anyhow::{Context as _, ensure};
 use clap::Args;
 use soulspot_domain::ports::JobRepository;
 use soulspot_domain::{Job, JobFilter, JobKind, JobState, NewJob, PageRequest};
+use soulspot_infrastructure::SystemClock;
 use soulspot_infrastructure::{Database, PoolSettings};
 use soulspot_testkit::TestDatabase;
 use soulspot_testkit::database::POSTGRES_URL_VARIABLE;
-use soulspot_worker::{HandlerFuture, JobContext, JobHandler, SystemClock, Worker, WorkerSettings};
+use soulspot_worker::{HandlerFuture, JobContext, JobHandler, Worker, WorkerSettings};
 use tokio::sync::{Notify, oneshot};
 
 use super::report::with_thousands;

@@ -167,6 +167,7 @@ fn scanner(database: &Database) -> LibraryScanner<Database, FsWalker, LoftyTagRe
         Arc::new(database.clone()),
         Arc::new(FsWalker::new()),
         Arc::new(LoftyTagReader::new()),
+        Arc::new(soulspot_infrastructure::SystemClock),
         ScanSettings::default(),
     )
 }

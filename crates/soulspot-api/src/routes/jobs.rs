@@ -4,6 +4,7 @@ use actix_web::HttpResponse;
 use actix_web::http::header;
 use actix_web::web::{Data, Json, Path, Query};
 use serde::Deserialize;
+use soulspot_application::jobs::{DatabaseMaintenance, MaintenancePayload};
 use soulspot_application::{JobService, Store};
 use soulspot_domain::{JobFilter, JobId, JobKind, JobState};
 
@@ -99,7 +100,10 @@ pub(crate) async fn retry_job<S: Store>(
     responses((status = 202, body = JobDto,
         description = "Database optimisation and pruning of old jobs, as a job (the waiting one if already queued)")))]
 pub(crate) async fn start_maintenance<S: Store>(jobs: Jobs<S>) -> Result<HttpResponse, ApiError> {
-    Ok(accepted(jobs.start_maintenance().await?.into()))
+    let payload = MaintenancePayload::default();
+    Ok(accepted(
+        jobs.enqueue::<DatabaseMaintenance>(&payload).await?.into(),
+    ))
 }
 
 /// `202 Accepted` with the job and where to follow it.

@@ -2,13 +2,11 @@
 
 use actix_web::web::{Data, Json, Path, Query};
 use serde::Deserialize;
-use std::path::PathBuf;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use soulspot_application::scan::{ScanPayload, ScanRootError, scan_root};
+use soulspot_application::scan::{LibraryScan, ScanRequestError, ScanRootError, scan_request};
 use soulspot_application::{Invalid, JobService, LibraryService, Store};
-use soulspot_domain::scan::ScanMode;
 use soulspot_domain::{AlbumId, ArtistId, Isrc, ListOrder, TrackFilter, TrackId};
 
 use crate::MusicFolder;
@@ -259,47 +257,34 @@ pub(crate) async fn start_scan<S: Store>(
     request: Json<ScanRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = request.into_inner();
-    let mode = match request.mode.as_deref() {
-        None => ScanMode::Quick,
-        Some(text) => ScanMode::parse(text).ok_or_else(|| {
-            ApiError::invalid(Invalid::new(
-                "mode",
-                format!("{text:?} is not `quick` or `full`"),
-            ))
-        })?,
-    };
-    let Some(folder) = music_folder.0.clone() else {
-        return Err(ApiError::new(
+    let payload = scan_request(
+        music_folder.0.as_deref(),
+        request.path.as_deref(),
+        request.mode.as_deref(),
+    )
+    .await
+    .map_err(|error| match error {
+        ScanRequestError::NoMusicFolder => {
+            ApiError::new(StatusCode::CONFLICT, "no-music-folder", error.to_string())
+        }
+        ScanRequestError::UnknownMode(_) => {
+            ApiError::invalid(Invalid::new("mode", error.to_string()))
+        }
+        ScanRequestError::Root(ScanRootError::MusicFolderUnavailable { .. }) => ApiError::new(
             StatusCode::CONFLICT,
-            "no-music-folder",
-            "no music folder is configured: set library.music_folder first",
-        ));
-    };
-    let requested = request.path.map(PathBuf::from);
-    // `None` for the whole music folder, so a request for it by path and one without a path are
-    // the same job.
-    let checked = actix_web::web::block(move || {
-        let root = scan_root(&folder, requested.as_deref())?;
-        let whole_library = scan_root(&folder, None).ok() == Some(root.clone());
-        Ok::<_, ScanRootError>((!whole_library).then_some(root))
-    });
-    let path = checked
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "the path check failed",
-            )
-        })?
-        .map_err(|error| match error {
-            ScanRootError::MusicFolderUnavailable { .. } => ApiError::new(
-                StatusCode::CONFLICT,
-                "music-folder-unavailable",
-                error.to_string(),
-            ),
-            ScanRootError::Refused(message) => ApiError::invalid(Invalid::new("path", message)),
-        })?;
-    let payload = ScanPayload { path, mode };
-    Ok(accepted(jobs.start_scan(&payload).await?.into()))
+            "music-folder-unavailable",
+            error.to_string(),
+        ),
+        ScanRequestError::Root(error @ (ScanRootError::Outside | ScanRootError::Refused(_))) => {
+            ApiError::invalid(Invalid::new("path", error.to_string()))
+        }
+        ScanRequestError::Task(_) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the path check failed",
+        ),
+    })?;
+    Ok(accepted(
+        jobs.enqueue::<LibraryScan>(&payload).await?.into(),
+    ))
 }

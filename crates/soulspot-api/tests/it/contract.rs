@@ -334,6 +334,7 @@ async fn cors_answers_configured_origins_only() {
     let state = soulspot_api::ApiState::new(
         test.database.clone(),
         XChaChaCipher::new(&secret_key),
+        std::sync::Arc::new(soulspot_infrastructure::SystemClock),
         soulspot_api::MetricsEndpoint::install().unwrap(),
         soulspot_api::ApiSettings {
             api_key: soulspot_api::ApiKey::new(KEY.into()),

@@ -13,8 +13,9 @@ use soulspot_application::breaker::BreakerSettings;
 use soulspot_application::health::HealthRegistry;
 use soulspot_domain::ports::JobRepository;
 use soulspot_domain::{Job, JobKind, NewJob};
+use soulspot_infrastructure::SystemClock;
 use soulspot_testkit::TestDatabase;
-use soulspot_worker::{HandlerFuture, JobContext, JobHandler, SystemClock, Worker, WorkerSettings};
+use soulspot_worker::{HandlerFuture, JobContext, JobHandler, Worker, WorkerSettings};
 
 use crate::{KEY, call, get};
 
@@ -234,7 +235,7 @@ async fn a_client_that_does_not_read_lags_instead_of_buffering() {
 async fn an_open_breaker_shows_in_workers_ready_and_metrics() {
     let test = TestDatabase::sqlite().await;
     let keys = tempfile::tempdir().unwrap();
-    let health = HealthRegistry::new();
+    let health = HealthRegistry::new(std::sync::Arc::new(soulspot_infrastructure::SystemClock));
     let worker = health.register_worker("worker test", true);
     worker.started();
     worker.succeeded();

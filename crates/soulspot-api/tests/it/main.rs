@@ -29,6 +29,7 @@ pub fn state(database: &Database, keys: &tempfile::TempDir) -> ApiState<Database
     ApiState::new(
         database.clone(),
         XChaChaCipher::new(&secret_key),
+        std::sync::Arc::new(soulspot_infrastructure::SystemClock),
         soulspot_api::MetricsEndpoint::install().unwrap(),
         ApiSettings {
             api_key: ApiKey::new(KEY.into()),

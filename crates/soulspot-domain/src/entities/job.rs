@@ -23,13 +23,17 @@ pub enum JobState {
 pub enum JobEvent {
     Claimed,
     Succeeded,
-    /// The attempt failed and attempts remain.
+    /// The attempt failed (or its worker vanished, its lease expired) and attempts remain.
     FailedWillRetry,
-    /// The attempt failed and it was the last one.
+    /// The attempt failed (or its lease expired) and it was the last one.
     FailedFinally,
-    /// Its lease expired or its worker shut down before it finished.
+    /// Its worker shut down before it finished and gave it back (the attempt does not count).
     Released,
-    Cancelled,
+    /// Someone asked to cancel it.
+    CancelRequested,
+    /// Its handler stopped because cancellation was requested.
+    CancelConfirmed,
+    /// Someone asked for a dead or cancelled job to run again.
     Retried,
 }
 
@@ -44,6 +48,55 @@ pub struct InvalidJobTransition {
 #[error("unknown job state {0:?}")]
 pub struct UnknownJobState(pub String);
 
+/// What the job state machine decides on: the state and whether cancellation was requested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct JobStatus {
+    pub state: JobState,
+    /// Only ever set on a running job (its handler sees it at its next progress report), or kept
+    /// as a record on a job that ended cancelled.
+    pub cancel_requested: bool,
+}
+
+impl JobStatus {
+    pub fn new(state: JobState, cancel_requested: bool) -> Self {
+        Self {
+            state,
+            cancel_requested,
+        }
+    }
+
+    /// The status after `event`, every allowed move one arm of an exhaustive match.
+    ///
+    /// One rule is added to the bare life cycle: **a pending cancel request wins** over going
+    /// back to the queue or dying. A running job whose cancellation was requested and that is
+    /// released, fails (retryable or not) or loses its lease ends cancelled, so a job the user
+    /// cancelled never runs again; one that succeeds anyway is recorded as succeeded (its work
+    /// is done) with the request cleared. The job store derives each of its conditional updates
+    /// from this function (`soulspot_infrastructure::db::jobs`).
+    pub fn apply(self, event: JobEvent) -> Result<JobStatus, InvalidJobTransition> {
+        use JobEvent as E;
+        use JobState as S;
+        let cancel = self.cancel_requested;
+        let next = match (self.state, event) {
+            (S::Queued, E::Claimed) => Self::new(S::Running, false),
+            (S::Running, E::Succeeded) => Self::new(S::Succeeded, false),
+            (S::Running, E::FailedWillRetry | E::Released) if !cancel => {
+                Self::new(S::Queued, false)
+            }
+            (S::Running, E::FailedFinally) if !cancel => Self::new(S::Dead, false),
+            (S::Running, E::FailedWillRetry | E::Released | E::FailedFinally) => {
+                Self::new(S::Cancelled, true)
+            }
+            (S::Queued, E::CancelRequested) => Self::new(S::Cancelled, false),
+            (S::Running, E::CancelRequested) => Self::new(S::Running, true),
+            (S::Running, E::CancelConfirmed) => Self::new(S::Cancelled, cancel),
+            (S::Dead | S::Cancelled, E::Retried) => Self::new(S::Queued, false),
+            (from, event) => return Err(InvalidJobTransition { from, event }),
+        };
+        Ok(next)
+    }
+}
+
 impl JobState {
     pub const ALL: [JobState; 5] = [
         Self::Queued,
@@ -52,21 +105,6 @@ impl JobState {
         Self::Dead,
         Self::Cancelled,
     ];
-
-    pub fn apply(self, event: JobEvent) -> Result<JobState, InvalidJobTransition> {
-        use JobEvent as E;
-        use JobState as S;
-        let next = match (self, event) {
-            (S::Queued, E::Claimed) => S::Running,
-            (S::Running, E::Succeeded) => S::Succeeded,
-            (S::Running, E::FailedWillRetry | E::Released) => S::Queued,
-            (S::Running, E::FailedFinally) => S::Dead,
-            (S::Queued | S::Running, E::Cancelled) => S::Cancelled,
-            (S::Dead | S::Cancelled, E::Retried) => S::Queued,
-            (from, event) => return Err(InvalidJobTransition { from, event }),
-        };
-        Ok(next)
-    }
 
     /// Final states: nothing more happens without an explicit retry.
     pub fn is_final(self) -> bool {
@@ -189,20 +227,112 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    fn status(state: JobState, cancel_requested: bool) -> JobStatus {
+        JobStatus::new(state, cancel_requested)
+    }
+
     #[test]
     fn retry_cycle() {
-        let s = JobState::Queued.apply(JobEvent::Claimed).unwrap();
+        let s = status(JobState::Queued, false)
+            .apply(JobEvent::Claimed)
+            .unwrap();
         let s = s.apply(JobEvent::FailedWillRetry).unwrap();
-        assert_eq!(s, JobState::Queued);
+        assert_eq!(s.state, JobState::Queued);
         let s = s
             .apply(JobEvent::Claimed)
             .unwrap()
             .apply(JobEvent::FailedFinally)
             .unwrap();
-        assert_eq!(s, JobState::Dead);
-        assert!(s.is_final());
+        assert_eq!(s.state, JobState::Dead);
+        assert!(s.state.is_final());
         assert!(s.apply(JobEvent::Claimed).is_err());
-        assert_eq!(s.apply(JobEvent::Retried), Ok(JobState::Queued));
+        assert_eq!(
+            s.apply(JobEvent::Retried),
+            Ok(status(JobState::Queued, false))
+        );
+    }
+
+    #[test]
+    fn a_pending_cancel_request_wins_over_the_queue_and_death() {
+        let running = status(JobState::Running, false)
+            .apply(JobEvent::CancelRequested)
+            .unwrap();
+        assert_eq!(running, status(JobState::Running, true));
+        for event in [
+            JobEvent::FailedWillRetry,
+            JobEvent::FailedFinally,
+            JobEvent::Released,
+            JobEvent::CancelConfirmed,
+        ] {
+            assert_eq!(
+                running.apply(event),
+                Ok(status(JobState::Cancelled, true)),
+                "{event:?}"
+            );
+        }
+        // The work is done: success is recorded, and the request with it forgotten.
+        assert_eq!(
+            running.apply(JobEvent::Succeeded),
+            Ok(status(JobState::Succeeded, false))
+        );
+        // A queued job is cancelled at once; a final one cannot be.
+        assert_eq!(
+            status(JobState::Queued, false).apply(JobEvent::CancelRequested),
+            Ok(status(JobState::Cancelled, false))
+        );
+        for state in [JobState::Succeeded, JobState::Dead, JobState::Cancelled] {
+            assert!(
+                status(state, false)
+                    .apply(JobEvent::CancelRequested)
+                    .is_err()
+            );
+        }
+        // A retry clears the old request.
+        assert_eq!(
+            status(JobState::Cancelled, true).apply(JobEvent::Retried),
+            Ok(status(JobState::Queued, false))
+        );
+    }
+
+    #[test]
+    fn only_running_jobs_end_and_only_queued_ones_are_claimed() {
+        let events = [
+            JobEvent::Claimed,
+            JobEvent::Succeeded,
+            JobEvent::FailedWillRetry,
+            JobEvent::FailedFinally,
+            JobEvent::Released,
+            JobEvent::CancelRequested,
+            JobEvent::CancelConfirmed,
+            JobEvent::Retried,
+        ];
+        for state in JobState::ALL {
+            for cancel in [false, true] {
+                for event in events {
+                    let Ok(next) = status(state, cancel).apply(event) else {
+                        continue;
+                    };
+                    match event {
+                        JobEvent::Claimed => assert_eq!(state, JobState::Queued),
+                        JobEvent::Succeeded
+                        | JobEvent::FailedWillRetry
+                        | JobEvent::FailedFinally
+                        | JobEvent::Released
+                        | JobEvent::CancelConfirmed => assert_eq!(state, JobState::Running),
+                        JobEvent::CancelRequested => assert!(!state.is_final()),
+                        JobEvent::Retried => assert!(state.is_final()),
+                    }
+                    // A flag is never left on a queued job or a job that did not end cancelled
+                    // (except a running one, whose handler has yet to see it).
+                    if next.cancel_requested {
+                        assert!(matches!(
+                            next.state,
+                            JobState::Running | JobState::Cancelled
+                        ));
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,6 @@ use soulspot_domain::ports::BlocklistRepository;
 use soulspot_domain::{BlockRule, BlocklistEntry, BlocklistEntryId, RepositoryError};
 
 use super::prelude::*;
-use super::rows::now;
 use super::schema::blocklist;
 use super::{Database, read, write};
 
@@ -49,7 +48,7 @@ impl BlocklistRepository for Database {
             ));
         }
         let reason = reason.to_owned();
-        let stamp = now();
+        let stamp = self.now();
         let row: BlocklistRow = write!(self, |conn| run!(
             diesel::insert_into(blocklist::table)
                 .values((

@@ -11,7 +11,7 @@ use soulspot_domain::{
 use super::catalog::WRITE_CHUNK;
 use super::error::invalid_data;
 use super::prelude::*;
-use super::rows::{duration_from_column, duration_to_column, now};
+use super::rows::{duration_from_column, duration_to_column};
 use super::schema::{download_candidates, downloads};
 use super::{Database, read, write};
 
@@ -90,7 +90,7 @@ impl DownloadCandidateRepository for Database {
         download_id: DownloadId,
         candidates: Vec<NewDownloadCandidate>,
     ) -> Result<Vec<DownloadCandidate>, RepositoryError> {
-        let stamp = now();
+        let stamp = self.now();
         let rows = candidates
             .into_iter()
             .map(|candidate| {

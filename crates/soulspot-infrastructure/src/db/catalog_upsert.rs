@@ -12,7 +12,7 @@ use soulspot_domain::{
 use super::catalog::{ID_CHUNK, WRITE_CHUNK};
 use super::rows::{
     AlbumRow, ArtistRow, CreditRow, NewAlbumRow, NewArtistRow, NewTrackRow, TrackRow,
-    duration_to_column, now,
+    duration_to_column,
 };
 use super::schema::{albums, artists, track_artists, tracks};
 use super::{Database, write};
@@ -115,8 +115,7 @@ fn canonical_positions(keys: impl Iterator<Item = Option<String>>) -> Vec<usize>
 }
 
 impl PreparedBatch {
-    fn new(batch: CatalogBatch) -> Self {
-        let stamp = now();
+    fn new(batch: CatalogBatch, stamp: chrono::NaiveDateTime) -> Self {
         let artists: Vec<NewArtistRow> = batch
             .artists
             .into_iter()
@@ -225,7 +224,7 @@ pub(crate) async fn upsert_catalog(
     batch
         .validate()
         .map_err(|error| RepositoryError::InvalidData(error.to_string()))?;
-    let mut prepared = PreparedBatch::new(batch);
+    let mut prepared = PreparedBatch::new(batch, database.now());
     let ids = write!(db, |conn| {
         // Artists.
         let mut artist_ids = vec![0_i64; prepared.artists.len()];

@@ -10,7 +10,6 @@ use soulspot_domain::{
 };
 
 use super::error::invalid_data;
-use super::rows::now;
 use super::schema::{downloads, tracks};
 use super::{Database, id_page, read, write};
 
@@ -80,7 +79,7 @@ impl DownloadRepository for Database {
         track_id: TrackId,
         priority: i32,
     ) -> Result<Download, RepositoryError> {
-        let stamp = now();
+        let stamp = self.now();
         let created = write!(self, |conn| {
             let exists: Option<i64> = run!(
                 tracks::table
@@ -138,7 +137,7 @@ impl DownloadRepository for Database {
         event: DownloadEvent,
         error: Option<String>,
     ) -> Result<Download, RepositoryError> {
-        let stamp = now();
+        let stamp = self.now();
         let outcome = write!(self, |conn| {
             let current: Option<String> = run!(
                 downloads::table

@@ -1,15 +1,15 @@
 //! The job repository: enqueueing with dedupe keys, claiming with leases, and every move of the
-//! state machine (`JobState::apply`) as one conditional `UPDATE`.
+//! state machine as one conditional `UPDATE`.
 //!
 //! Each mutation names the state (and, for a claimed job, the lease owner) it expects in its
 //! `WHERE` clause, so two processes racing on one job can never both win: the loser's statement
 //! changes no row, and only then does a read find out why (`NotFound` or `Conflict`).
 //!
-//! One rule is added to the bare state machine: a pending cancel request wins over going back to
-//! the queue. A running job whose cancellation was requested and that is released, fails with a
-//! retry, or loses its lease becomes cancelled instead of queued, so a job the user cancelled
-//! never runs again (the state machine allows `Running` → `Cancelled`). `cancel_requested` is
-//! therefore only ever set on a running job, or kept as a record on a cancelled one.
+//! The states an update writes are not written here: they are what the domain's
+//! `JobStatus::apply` decides for each case the row may be in (with or without a pending cancel
+//! request, attempts left or not), asked before the statement is built and put into its `CASE`
+//! arms. So the cancel-wins rule (a job the user cancelled never runs again) lives once, in the
+//! domain, and this adapter cannot drift from it.
 
 use super::prelude::*;
 use chrono::NaiveDateTime;
@@ -18,12 +18,11 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Nullable, Text, Timestamp};
 use soulspot_domain::ports::{Heartbeat, JobRepository};
 use soulspot_domain::{
-    Job, JobFilter, JobId, JobKind, JobProgress, JobState, NewJob, Page, PageRequest,
-    RepositoryError,
+    Job, JobEvent, JobFilter, JobId, JobKind, JobProgress, JobState, JobStatus, NewJob, Page,
+    PageRequest, RepositoryError,
 };
 
 use super::error::{DbError, invalid_data};
-use super::rows::now;
 use super::schema::jobs;
 use super::{Database, DbPool, read, write, write_one};
 
@@ -103,6 +102,59 @@ const RUNNING: &str = "running";
 const CANCELLED: &str = "cancelled";
 /// The last error of a job whose worker vanished after its final attempt.
 const LEASE_EXPIRED_ERROR: &str = "the worker running it stopped (lease expired)";
+
+/// What the domain's state machine makes of `event` for a job in `state`, with
+/// (`.cancelling`) or without (`.plain`) a pending cancel request.
+#[derive(Debug, Clone, Copy)]
+struct Decision {
+    plain: JobStatus,
+    cancelling: JobStatus,
+}
+
+impl Decision {
+    fn of(state: JobState, event: JobEvent) -> Result<Self, RepositoryError> {
+        let decide = |cancel_requested| {
+            JobStatus::new(state, cancel_requested)
+                .apply(event)
+                .map_err(|error| RepositoryError::Internal(Box::new(error)))
+        };
+        Ok(Self {
+            plain: decide(false)?,
+            cancelling: decide(true)?,
+        })
+    }
+
+    /// `finished_at` for the status an update lands in: `now` when it is final.
+    fn finished(status: JobStatus, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        status.state.is_final().then_some(now)
+    }
+}
+
+/// The `SET` expressions of an update of a running job on `event`, from the domain's decision:
+/// `(state, cancel_requested, finished_at)`, each a `CASE` over the row's cancel flag.
+macro_rules! running_outcome {
+    ($decision:expr, $now:expr) => {{
+        let decision: Decision = $decision;
+        let now: NaiveDateTime = $now;
+        (
+            jobs::state.eq(case_when::<_, _, Text>(
+                jobs::cancel_requested,
+                decision.cancelling.state.as_str(),
+            )
+            .otherwise(decision.plain.state.as_str())),
+            jobs::cancel_requested.eq(case_when::<_, _, diesel::sql_types::Bool>(
+                jobs::cancel_requested,
+                decision.cancelling.cancel_requested,
+            )
+            .otherwise(decision.plain.cancel_requested)),
+            jobs::finished_at.eq(case_when::<_, _, Nullable<Timestamp>>(
+                jobs::cancel_requested,
+                Decision::finished(decision.cancelling, now),
+            )
+            .otherwise(Decision::finished(decision.plain, now))),
+        )
+    }};
+}
 
 /// Why a conditional update changed nothing: the job's current state and lease owner, or `None`
 /// when there is no such job.
@@ -186,7 +238,7 @@ impl Database {
     /// One attempt at enqueueing: the existing active job with the key, or the inserted one
     /// (`true`).
     async fn enqueue_once(&self, job: &NewJob) -> Result<(JobRow, bool), DbError> {
-        let stamp = now();
+        let stamp = self.now();
         let job = job.clone();
         write!(self, |conn| {
             if let Some(key) = &job.dedupe_key {
@@ -427,16 +479,15 @@ impl JobRepository for Database {
         now: NaiveDateTime,
     ) -> Result<Job, RepositoryError> {
         let owner = owner.to_owned();
+        let decision = Decision::of(JobState::Running, JobEvent::Succeeded)?;
         let outcome = update_one!(self, id.0, |conn| diesel::update(owned_by!(id.0, &owner))
             .set((
-                jobs::state.eq(JobState::Succeeded.as_str()),
+                running_outcome!(decision, now),
                 jobs::result.eq(&result),
                 // The attempt that succeeded replaces the error of the one before it.
                 jobs::error.eq(None::<String>),
-                jobs::cancel_requested.eq(false),
                 jobs::lease_owner.eq(None::<String>),
                 jobs::lease_expires_at.eq(None::<NaiveDateTime>),
-                jobs::finished_at.eq(now),
                 jobs::updated_at.eq(now),
             ))
             .returning(JobRow::as_returning()))?;
@@ -453,33 +504,22 @@ impl JobRepository for Database {
     ) -> Result<Job, RepositoryError> {
         let owner = owner.to_owned();
         let error = error.to_owned();
-        let outcome = match retry_at {
-            Some(retry_at) => {
-                update_one!(self, id.0, |conn| diesel::update(owned_by!(id.0, &owner))
-                    .set((
-                        jobs::state.eq(case_when::<_, _, Text>(jobs::cancel_requested, CANCELLED)
-                            .otherwise(QUEUED)),
-                        jobs::run_at.eq(retry_at),
-                        jobs::error.eq(&error),
-                        jobs::lease_owner.eq(None::<String>),
-                        jobs::lease_expires_at.eq(None::<NaiveDateTime>),
-                        jobs::finished_at
-                            .eq(case_when::<_, _, Timestamp>(jobs::cancel_requested, now)),
-                        jobs::updated_at.eq(now),
-                    ))
-                    .returning(JobRow::as_returning()))?
-            }
-            None => update_one!(self, id.0, |conn| diesel::update(owned_by!(id.0, &owner))
-                .set((
-                    jobs::state.eq(JobState::Dead.as_str()),
-                    jobs::error.eq(&error),
-                    jobs::lease_owner.eq(None::<String>),
-                    jobs::lease_expires_at.eq(None::<NaiveDateTime>),
-                    jobs::finished_at.eq(now),
-                    jobs::updated_at.eq(now),
-                ))
-                .returning(JobRow::as_returning()))?,
+        let (event, run_at) = match retry_at {
+            Some(retry_at) => (JobEvent::FailedWillRetry, Some(retry_at)),
+            None => (JobEvent::FailedFinally, None),
         };
+        let decision = Decision::of(JobState::Running, event)?;
+        let outcome = update_one!(self, id.0, |conn| diesel::update(owned_by!(id.0, &owner))
+            .set((
+                running_outcome!(decision, now),
+                // A job that ends here keeps no meaningful run time: `now` stands in.
+                jobs::run_at.eq(run_at.unwrap_or(now)),
+                jobs::error.eq(&error),
+                jobs::lease_owner.eq(None::<String>),
+                jobs::lease_expires_at.eq(None::<NaiveDateTime>),
+                jobs::updated_at.eq(now),
+            ))
+            .returning(JobRow::as_returning()))?;
         updated_or_why(outcome, id, "running under this lease").map(|job| self.announced(job))
     }
 
@@ -490,17 +530,15 @@ impl JobRepository for Database {
         now: NaiveDateTime,
     ) -> Result<Job, RepositoryError> {
         let owner = owner.to_owned();
+        let decision = Decision::of(JobState::Running, JobEvent::Released)?;
         let outcome = update_one!(self, id.0, |conn| diesel::update(owned_by!(id.0, &owner))
             .set((
-                jobs::state
-                    .eq(case_when::<_, _, Text>(jobs::cancel_requested, CANCELLED)
-                        .otherwise(QUEUED)),
+                running_outcome!(decision, now),
                 // The claim is given back, so it does not count as an attempt.
                 jobs::attempts.eq(jobs::attempts - 1),
                 jobs::run_at.eq(now),
                 jobs::lease_owner.eq(None::<String>),
                 jobs::lease_expires_at.eq(None::<NaiveDateTime>),
-                jobs::finished_at.eq(case_when::<_, _, Timestamp>(jobs::cancel_requested, now)),
                 jobs::updated_at.eq(now),
             ))
             .returning(JobRow::as_returning()))?;
@@ -508,25 +546,33 @@ impl JobRepository for Database {
     }
 
     async fn cancel(&self, id: JobId, now: NaiveDateTime) -> Result<Job, RepositoryError> {
-        // One statement for both cases (SET expressions read the row as it was): a queued job is
-        // cancelled at once, a running one only flagged for its handler to see.
+        // One statement for both cases (SET expressions read the row as it was); the domain
+        // decides each: a queued job is cancelled at once, a running one only flagged for its
+        // handler to see.
+        let queued = JobStatus::new(JobState::Queued, false)
+            .apply(JobEvent::CancelRequested)
+            .map_err(|error| RepositoryError::Internal(Box::new(error)))?;
+        let running = Decision::of(JobState::Running, JobEvent::CancelRequested)?;
         let outcome = update_one!(self, id.0, |conn| diesel::update(
             jobs::table
                 .filter(jobs::id.eq(id.0))
                 .filter(jobs::state.eq_any(ACTIVE_STATES))
         )
         .set((
-            jobs::state
-                .eq(case_when::<_, _, Text>(jobs::state.eq(QUEUED), CANCELLED)
-                    .otherwise(jobs::state)),
+            jobs::state.eq(
+                case_when::<_, _, Text>(jobs::state.eq(QUEUED), queued.state.as_str())
+                    .when(jobs::cancel_requested, running.cancelling.state.as_str())
+                    .otherwise(running.plain.state.as_str())
+            ),
             jobs::cancel_requested.eq(case_when::<_, _, diesel::sql_types::Bool>(
-                jobs::state.eq(RUNNING),
-                true
+                jobs::state.eq(QUEUED),
+                queued.cancel_requested
             )
-            .otherwise(jobs::cancel_requested)),
+            .when(jobs::cancel_requested, running.cancelling.cancel_requested)
+            .otherwise(running.plain.cancel_requested)),
             jobs::finished_at.eq(case_when::<_, _, Nullable<Timestamp>>(
                 jobs::state.eq(QUEUED),
-                Some(now)
+                Decision::finished(queued, now)
             )
             .otherwise(jobs::finished_at)),
             jobs::updated_at.eq(now),
@@ -542,12 +588,12 @@ impl JobRepository for Database {
         now: NaiveDateTime,
     ) -> Result<Job, RepositoryError> {
         let owner = owner.to_owned();
+        let decision = Decision::of(JobState::Running, JobEvent::CancelConfirmed)?;
         let outcome = update_one!(self, id.0, |conn| diesel::update(owned_by!(id.0, &owner))
             .set((
-                jobs::state.eq(CANCELLED),
+                running_outcome!(decision, now),
                 jobs::lease_owner.eq(None::<String>),
                 jobs::lease_expires_at.eq(None::<NaiveDateTime>),
-                jobs::finished_at.eq(now),
                 jobs::updated_at.eq(now),
             ))
             .returning(JobRow::as_returning()))?;
@@ -555,15 +601,19 @@ impl JobRepository for Database {
     }
 
     async fn retry(&self, id: JobId, now: NaiveDateTime) -> Result<Job, RepositoryError> {
+        // Dead and cancelled jobs come back the same way (the domain's table says so).
+        let from_dead = Decision::of(JobState::Dead, JobEvent::Retried)?.plain;
+        let retried = Decision::of(JobState::Cancelled, JobEvent::Retried)?;
+        debug_assert!(from_dead == retried.plain && from_dead == retried.cancelling);
         let outcome = update_one!(self, id.0, |conn| diesel::update(
             jobs::table
                 .filter(jobs::id.eq(id.0))
                 .filter(jobs::state.eq_any([JobState::Dead.as_str(), CANCELLED]))
         )
         .set((
-            jobs::state.eq(QUEUED),
+            jobs::state.eq(from_dead.state.as_str()),
             jobs::attempts.eq(0),
-            jobs::cancel_requested.eq(false),
+            jobs::cancel_requested.eq(from_dead.cancel_requested),
             jobs::run_at.eq(now),
             jobs::finished_at.eq(None::<NaiveDateTime>),
             jobs::updated_at.eq(now),
@@ -582,11 +632,40 @@ impl JobRepository for Database {
     }
 
     async fn reclaim_expired(&self, now: NaiveDateTime) -> Result<u64, RepositoryError> {
+        // A lease that expired is an attempt that failed: retried while attempts remain, final
+        // after the last, and cancelled whenever cancellation was requested (the domain decides).
+        let retry = Decision::of(JobState::Running, JobEvent::FailedWillRetry)?;
+        let last = Decision::of(JobState::Running, JobEvent::FailedFinally)?;
         let rows: Vec<JobRow> = write_one!(self, |conn| {
-            // Requeued: attempts left and no cancel request; else final (cancelled or dead).
-            let requeue = jobs::attempts
-                .lt(jobs::max_attempts)
-                .and(jobs::cancel_requested.eq(false));
+            let attempts_left = jobs::attempts.lt(jobs::max_attempts);
+            let cancelling = jobs::cancel_requested;
+            let pick_state = || {
+                case_when::<_, _, Text>(
+                    cancelling.and(attempts_left),
+                    retry.cancelling.state.as_str(),
+                )
+                .when(cancelling, last.cancelling.state.as_str())
+                .when(attempts_left, retry.plain.state.as_str())
+                .otherwise(last.plain.state.as_str())
+            };
+            let pick_flag = case_when::<_, _, diesel::sql_types::Bool>(
+                cancelling.and(attempts_left),
+                retry.cancelling.cancel_requested,
+            )
+            .when(cancelling, last.cancelling.cancel_requested)
+            .when(attempts_left, retry.plain.cancel_requested)
+            .otherwise(last.plain.cancel_requested);
+            let pick_finished = case_when::<_, _, Nullable<Timestamp>>(
+                cancelling.and(attempts_left),
+                Decision::finished(retry.cancelling, now),
+            )
+            .when(cancelling, Decision::finished(last.cancelling, now))
+            .when(attempts_left, Decision::finished(retry.plain, now))
+            .otherwise(Decision::finished(last.plain, now));
+            // Only a requeued job gets a new run time; only one that died gets the error (the
+            // SET expressions all read the row as it was, so the CASE evaluates the same twice).
+            let requeued = pick_state().eq(QUEUED);
+            let died = pick_state().eq(JobState::Dead.as_str());
             run!(
                 diesel::update(
                     jobs::table
@@ -594,23 +673,16 @@ impl JobRepository for Database {
                         .filter(jobs::lease_expires_at.lt(now))
                 )
                 .set((
-                    jobs::state.eq(case_when::<_, _, Text>(jobs::cancel_requested, CANCELLED)
-                        .when(jobs::attempts.lt(jobs::max_attempts), QUEUED)
-                        .otherwise(JobState::Dead.as_str())),
+                    jobs::state.eq(pick_state()),
+                    jobs::cancel_requested.eq(pick_flag),
                     jobs::error.eq(case_when::<_, _, Nullable<Text>>(
-                        jobs::attempts
-                            .ge(jobs::max_attempts)
-                            .and(jobs::cancel_requested.eq(false)),
+                        died,
                         Some(LEASE_EXPIRED_ERROR)
                     )
                     .otherwise(jobs::error)),
                     jobs::run_at
-                        .eq(case_when::<_, _, Timestamp>(requeue, now).otherwise(jobs::run_at)),
-                    jobs::finished_at.eq(case_when::<_, _, Nullable<Timestamp>>(
-                        requeue,
-                        None::<NaiveDateTime>
-                    )
-                    .otherwise(Some(now))),
+                        .eq(case_when::<_, _, Timestamp>(requeued, now).otherwise(jobs::run_at)),
+                    jobs::finished_at.eq(pick_finished),
                     jobs::lease_owner.eq(None::<String>),
                     jobs::lease_expires_at.eq(None::<NaiveDateTime>),
                     jobs::updated_at.eq(now),

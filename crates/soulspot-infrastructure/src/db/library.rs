@@ -9,7 +9,7 @@ use soulspot_domain::{
 };
 
 use super::catalog::WRITE_CHUNK;
-use super::rows::{duration_from_column, duration_to_column, now};
+use super::rows::{duration_from_column, duration_to_column};
 use super::schema::{library_files, library_folders};
 use super::{Database, id_page, read, write};
 
@@ -87,7 +87,7 @@ impl LibraryFileRepository for Database {
         &self,
         files: Vec<NewLibraryFile>,
     ) -> Result<Vec<LibraryFileId>, RepositoryError> {
-        let stamp = now();
+        let stamp = self.now();
         let rows: Vec<NewLibraryFileRow> = files
             .into_iter()
             .map(|file| NewLibraryFileRow {

@@ -263,6 +263,8 @@ pub struct Database {
     url: DatabaseUrl,
     /// Job notices, shared by every clone (see `notices`).
     pub(crate) notices: std::sync::Arc<notices::NoticeHub>,
+    /// Where row timestamps (`created_at`, `updated_at`) come from.
+    clock: std::sync::Arc<dyn soulspot_domain::Clock>,
 }
 
 impl std::fmt::Debug for Database {
@@ -289,7 +291,19 @@ impl Database {
             statements,
             url: url.clone(),
             notices: std::sync::Arc::new(notices),
+            clock: std::sync::Arc::new(crate::clock::SystemClock),
         })
+    }
+
+    /// Stamps rows with `clock`'s time instead of the system clock's (tests on paused time).
+    pub fn with_clock(mut self, clock: std::sync::Arc<dyn soulspot_domain::Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The current time as rows store it: UTC without a zone, like SQLite's `CURRENT_TIMESTAMP`.
+    pub(crate) fn now(&self) -> chrono::NaiveDateTime {
+        self.clock.now()
     }
 
     pub fn backend(&self) -> Backend {

@@ -24,7 +24,9 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use futures::StreamExt;

@@ -12,7 +12,7 @@ use soulspot_domain::{
 };
 
 use super::catalog::{WRITE_CHUNK, assemble_details, has_library_file, load_credits};
-use super::rows::{AlbumRow, ArtistRow, TrackRow, now, parse_optional};
+use super::rows::{AlbumRow, ArtistRow, TrackRow, parse_optional};
 use super::schema::{albums, artists, playlist_entries, playlists, track_artists, tracks};
 use super::{Database, read, write};
 
@@ -144,7 +144,7 @@ impl PlaylistRepository for Database {
             owner: playlist.owner,
             is_liked_songs: playlist.is_liked_songs,
             sync_enabled: playlist.sync_enabled,
-            updated_at: now(),
+            updated_at: self.now(),
         };
         let id: i64 = write!(self, |conn| {
             let existing: Option<i64> = match &row.spotify_id {
@@ -223,6 +223,7 @@ impl PlaylistRepository for Database {
         entries: Vec<(TrackId, Option<NaiveDateTime>)>,
     ) -> Result<(), RepositoryError> {
         let playlist_id = id.0;
+        let stamp = self.now();
         let found = write!(self, |conn| {
             let exists: Option<i64> = run!(
                 playlists::table
@@ -261,7 +262,7 @@ impl PlaylistRepository for Database {
             }
             run!(
                 diesel::update(playlists::table.find(playlist_id))
-                    .set(playlists::updated_at.eq(now()))
+                    .set(playlists::updated_at.eq(stamp))
                     .execute(conn)
             )?;
             Ok(true)

@@ -8,7 +8,6 @@ use soulspot_domain::{
 };
 
 use super::error::invalid_data;
-use super::rows::now;
 use super::schema::quality_profiles;
 use super::{Database, read, write};
 
@@ -66,7 +65,10 @@ struct QualityProfileChanges {
     updated_at: chrono::NaiveDateTime,
 }
 
-fn changes(rules: QualityRules) -> Result<QualityProfileChanges, RepositoryError> {
+fn changes(
+    rules: QualityRules,
+    stamp: chrono::NaiveDateTime,
+) -> Result<QualityProfileChanges, RepositoryError> {
     let to_json = |value: serde_json::Result<String>| {
         value.map_err(|error| RepositoryError::InvalidData(error.to_string()))
     };
@@ -80,7 +82,7 @@ fn changes(rules: QualityRules) -> Result<QualityProfileChanges, RepositoryError
         max_size_bytes: rules.max_size_bytes,
         duration_tolerance_ms: i32::try_from(rules.duration_tolerance.as_millis())
             .unwrap_or(i32::MAX),
-        updated_at: now(),
+        updated_at: stamp,
     })
 }
 
@@ -96,7 +98,7 @@ fn name_conflict(error: super::DbError, name: &str) -> RepositoryError {
 impl QualityProfileRepository for Database {
     async fn create_profile(&self, rules: QualityRules) -> Result<QualityProfile, RepositoryError> {
         let name = rules.name.clone();
-        let row = changes(rules)?;
+        let row = changes(rules, self.now())?;
         let created: QualityProfileRow = write!(self, |conn| run!(
             diesel::insert_into(quality_profiles::table)
                 .values(&row)
@@ -115,7 +117,7 @@ impl QualityProfileRepository for Database {
         rules: QualityRules,
     ) -> Result<QualityProfile, RepositoryError> {
         let name = rules.name.clone();
-        let row = changes(rules)?;
+        let row = changes(rules, self.now())?;
         let updated: QualityProfileRow = write!(self, |conn| run!(
             diesel::update(quality_profiles::table.find(id.0))
                 .set(&row)
@@ -187,7 +189,7 @@ impl QualityProfileRepository for Database {
         &self,
         id: QualityProfileId,
     ) -> Result<QualityProfile, RepositoryError> {
-        let stamp = now();
+        let stamp = self.now();
         let activated: Option<QualityProfileRow> = write!(self, |conn| {
             let exists: Option<i64> = run!(
                 quality_profiles::table

@@ -174,11 +174,6 @@ pub(crate) struct NewTrackRow {
     pub updated_at: NaiveDateTime,
 }
 
-/// The current time as stored: UTC without a zone, like SQLite's `CURRENT_TIMESTAMP`.
-pub(crate) fn now() -> NaiveDateTime {
-    chrono::Utc::now().naive_utc()
-}
-
 /// The columns an upsert rewrites on an existing artist (never its identifiers).
 #[derive(AsChangeset)]
 #[diesel(table_name = artists)]

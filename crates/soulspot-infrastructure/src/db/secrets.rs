@@ -6,7 +6,6 @@ use soulspot_domain::ports::SecretRepository;
 use soulspot_domain::{RepositoryError, SealedSecret, StoredOAuthToken, StoredSecret};
 
 use super::prelude::*;
-use super::rows::now;
 use super::schema::{oauth_tokens, secrets};
 use super::{Database, read, write};
 
@@ -41,7 +40,7 @@ struct OAuthTokenChanges {
 impl SecretRepository for Database {
     async fn put_secret(&self, key: &str, sealed: SealedSecret) -> Result<(), RepositoryError> {
         let key = key.to_owned();
-        let stamp = now();
+        let stamp = self.now();
         write!(self, |conn| {
             let changed = run!(
                 diesel::update(secrets::table.find(&key))
@@ -113,7 +112,7 @@ impl SecretRepository for Database {
             refresh_ciphertext,
             expires_at: token.expires_at,
             scopes: token.scopes,
-            updated_at: now(),
+            updated_at: self.now(),
         };
         write!(self, |conn| {
             let changed = run!(

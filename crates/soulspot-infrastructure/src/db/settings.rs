@@ -5,7 +5,6 @@ use diesel::upsert::excluded;
 use soulspot_domain::RepositoryError;
 use soulspot_domain::ports::SettingsRepository;
 
-use super::rows::now;
 use super::schema::settings;
 use super::{Database, read, write};
 
@@ -26,7 +25,7 @@ impl SettingsRepository for Database {
         let row = (
             settings::key.eq(key.to_owned()),
             settings::value_json.eq(json_value.to_owned()),
-            settings::updated_at.eq(now()),
+            settings::updated_at.eq(self.now()),
         );
         write!(self, |conn| run!(
             diesel::insert_into(settings::table)

@@ -261,6 +261,8 @@ struct Shared {
     health: ComponentHandle,
     /// After a 429: no call goes out before this instant.
     paused_until: Mutex<Option<Instant>>,
+    /// The wall clock, for `Retry-After` dates and the expiry times clients compute.
+    clock: Arc<dyn soulspot_domain::Clock>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -273,6 +275,11 @@ impl std::fmt::Debug for Upstream {
 }
 
 impl Upstream {
+    /// The wall clock this upstream's clients read (for expiry times they compute).
+    pub fn clock(&self) -> &dyn soulspot_domain::Clock {
+        self.shared.clock.as_ref()
+    }
+
     /// `health` must come from `HealthRegistry::register_upstream` (it carries the breaker).
     pub fn new(
         client: HttpClient,
@@ -295,6 +302,7 @@ impl Upstream {
             shared: Arc::new(Shared {
                 rate_limit: settings.rate_limit.map(RateLimit::new),
                 permits: Semaphore::new(settings.max_concurrency.max(1)),
+                clock: Arc::new(crate::clock::SystemClock),
                 user_agent,
                 client,
                 health,
@@ -455,7 +463,7 @@ impl Upstream {
         }
         let retry_after = response
             .header("retry-after")
-            .and_then(|value| parse_retry_after(value, chrono::Utc::now()));
+            .and_then(|value| parse_retry_after(value, shared.clock.now_utc()));
         if status == StatusCode::TOO_MANY_REQUESTS {
             // Every call to this upstream holds back, not just this one.
             let pause = retry_after.unwrap_or(shared.settings.retry.base_delay);

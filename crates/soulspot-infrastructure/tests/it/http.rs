@@ -47,7 +47,7 @@ fn upstream_with_breaker(
     settings: UpstreamSettings,
     failure_threshold: u32,
 ) -> (Upstream, HealthRegistry) {
-    let health = HealthRegistry::new();
+    let health = HealthRegistry::new(std::sync::Arc::new(soulspot_infrastructure::SystemClock));
     let handle = health.register_upstream(
         settings.name.clone(),
         false,

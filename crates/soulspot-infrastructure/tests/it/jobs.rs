@@ -499,8 +499,18 @@ pub async fn retry_dead_and_cancelled(db: Database) {
     claim_one(&db, "w1", "work", now).await;
     assert_conflict(db.retry(job.id, now).await, "retry a running job");
     db.cancel(job.id, now).await.unwrap();
+    // The cancel request wins over dying too (as over a lease that expired after the last
+    // attempt): the job ends cancelled, its last error kept.
     db.fail(job.id, "w1", "gave up", None, now).await.unwrap();
-    assert_eq!(db.job(job.id).await.unwrap().state, JobState::Dead);
+    assert_eq!(db.job(job.id).await.unwrap().state, JobState::Cancelled);
+
+    // A dead job comes back the same way.
+    let dead = db.enqueue(new_job("other")).await.unwrap();
+    claim_one(&db, "w1", "other", now).await;
+    db.fail(dead.id, "w1", "broken", None, now).await.unwrap();
+    assert_eq!(db.job(dead.id).await.unwrap().state, JobState::Dead);
+    let revived = db.retry(dead.id, now).await.unwrap();
+    assert_eq!((revived.state, revived.attempts), (JobState::Queued, 0));
 
     let retried = db.retry(job.id, now + secs(10)).await.unwrap();
     assert_eq!(retried.state, JobState::Queued);

@@ -32,8 +32,8 @@ fn policy(base_url: String, user_agent: String, rate: Option<RateLimitSettings>)
     let mut settings = UpstreamSettings::new("under-test", base_url, user_agent);
     settings.rate_limit = rate;
     settings.max_concurrency = 8;
-    let handle =
-        HealthRegistry::new().register_upstream("under-test", false, BreakerSettings::default());
+    let handle = HealthRegistry::new(std::sync::Arc::new(soulspot_infrastructure::SystemClock))
+        .register_upstream("under-test", false, BreakerSettings::default());
     Upstream::new(
         HttpClient::new(&HttpClientSettings::default()).unwrap(),
         settings,

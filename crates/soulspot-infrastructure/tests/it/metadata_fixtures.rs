@@ -170,8 +170,8 @@ fn upstream(server: &FakeServer, path: &str) -> Upstream {
         max_delay: Duration::from_millis(20),
         max_wait: Duration::from_secs(5),
     };
-    let handle =
-        HealthRegistry::new().register_upstream("fixture", false, BreakerSettings::default());
+    let handle = HealthRegistry::new(std::sync::Arc::new(soulspot_infrastructure::SystemClock))
+        .register_upstream("fixture", false, BreakerSettings::default());
     Upstream::new(
         HttpClient::new(&HttpClientSettings::default()).unwrap(),
         settings,

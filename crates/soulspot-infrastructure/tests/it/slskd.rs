@@ -42,15 +42,16 @@ fn upstream_settings(base_url: String) -> UpstreamSettings {
 }
 
 fn upstream(settings: UpstreamSettings) -> Upstream {
-    let handle = HealthRegistry::new().register_upstream(
-        settings.name.clone(),
-        false,
-        BreakerSettings {
-            failure_threshold: 100,
-            cool_down: Duration::from_secs(60),
-            half_open_probes: 1,
-        },
-    );
+    let handle = HealthRegistry::new(std::sync::Arc::new(soulspot_infrastructure::SystemClock))
+        .register_upstream(
+            settings.name.clone(),
+            false,
+            BreakerSettings {
+                failure_threshold: 100,
+                cool_down: Duration::from_secs(60),
+                half_open_probes: 1,
+            },
+        );
     Upstream::new(
         HttpClient::new(&HttpClientSettings::default()).unwrap(),
         settings,

@@ -54,15 +54,16 @@ fn upstream(name: &str, base_url: String) -> Upstream {
         max_wait: Duration::from_secs(5),
     };
     settings.max_redirects = 0;
-    let handle = HealthRegistry::new().register_upstream(
-        name,
-        false,
-        BreakerSettings {
-            failure_threshold: 50,
-            cool_down: Duration::from_secs(60),
-            half_open_probes: 1,
-        },
-    );
+    let handle = HealthRegistry::new(std::sync::Arc::new(soulspot_infrastructure::SystemClock))
+        .register_upstream(
+            name,
+            false,
+            BreakerSettings {
+                failure_threshold: 50,
+                cool_down: Duration::from_secs(60),
+                half_open_probes: 1,
+            },
+        );
     Upstream::new(
         HttpClient::new(&HttpClientSettings::default()).unwrap(),
         settings,

@@ -13,11 +13,14 @@ use soulspot_application::backoff::Backoff;
 use soulspot_domain::ports::JobRepository;
 use soulspot_domain::{Job, JobFilter, JobId, JobKind, JobState, NewJob, PageRequest};
 use soulspot_infrastructure::Database;
+use soulspot_infrastructure::TokioClock;
 use soulspot_testkit::TestDatabase;
 use soulspot_worker::{
-    Clock, HandlerFuture, JobContext, JobFailure, JobHandler, Schedule, Scheduler, TokioClock,
-    Worker, WorkerSettings,
+    Clock, HandlerFuture, JobContext, JobFailure, JobHandler, Schedule, Scheduler, Worker,
+    WorkerSettings,
 };
+
+mod kinds;
 use tokio::sync::oneshot;
 
 fn kind() -> JobKind {

@@ -38,6 +38,7 @@ impl Server {
         let state = ApiState::new(
             database,
             XChaChaCipher::new(&secret_key),
+            std::sync::Arc::new(soulspot_infrastructure::SystemClock),
             metrics.clone(),
             ApiSettings {
                 api_key: ApiKey::new(API_KEY.to_owned()),

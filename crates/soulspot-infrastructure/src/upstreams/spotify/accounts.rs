@@ -8,7 +8,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::Utc;
 use http::{Method, StatusCode, header};
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
@@ -111,7 +110,7 @@ impl SpotifyAccountsClient {
                 .refresh_token
                 .filter(|token| !token.is_empty())
                 .map(SpotifyRefreshToken::new),
-            expires_at: Utc::now() + expires_in,
+            expires_at: self.upstream.clock().now_utc() + expires_in,
             scopes: answer
                 .scope
                 .unwrap_or_default()
