@@ -45,6 +45,8 @@ pub struct ApiError {
     code: &'static str,
     detail: String,
     errors: Vec<FieldProblem>,
+    /// Seconds for a `Retry-After` header (429 and 503 answers).
+    retry_after_secs: Option<u64>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -60,7 +62,16 @@ impl ApiError {
             code,
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after_secs: None,
         }
+    }
+
+    /// Tells the client when the same request may succeed (a `Retry-After` header), rounded up
+    /// to whole seconds and at least one.
+    pub fn retry_after(mut self, wait: std::time::Duration) -> Self {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        self.retry_after_secs = Some(seconds.max(1));
+        self
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
@@ -89,6 +100,7 @@ impl ApiError {
                 field: invalid.field,
                 message: invalid.message,
             }],
+            retry_after_secs: None,
         }
     }
 
@@ -147,8 +159,14 @@ impl ResponseError for ApiError {
                 HeaderValue::from_static("Bearer realm=\"soulspot\""),
             ));
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        match self.retry_after_secs {
+            Some(seconds) => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
+            }
+            None if self.status == StatusCode::SERVICE_UNAVAILABLE => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            None => {}
         }
         response.body(serde_json::to_string(&self.problem()).unwrap_or_default())
     }
@@ -169,6 +187,11 @@ impl From<RepositoryError> for ApiError {
             RepositoryError::Conflict(detail) => {
                 Self::new(StatusCode::CONFLICT, "conflict", detail)
             }
+            RepositoryError::Limited {
+                message,
+                retry_after,
+            } => Self::new(StatusCode::TOO_MANY_REQUESTS, "too-many-jobs", message)
+                .retry_after(retry_after),
             RepositoryError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "the database is unavailable");
                 Self::new(

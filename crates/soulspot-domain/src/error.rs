@@ -15,6 +15,13 @@ pub enum RepositoryError {
     Conflict(String),
     #[error("the stored data is invalid: {0}")]
     InvalidData(String),
+    /// A bound the caller asked the store to keep refused the write (too many queued jobs of a
+    /// kind, a cooldown still running); the same write may succeed after `retry_after`.
+    #[error("{message}")]
+    Limited {
+        message: String,
+        retry_after: std::time::Duration,
+    },
     #[error("the database is unavailable")]
     Unavailable(#[source] Box<dyn StdError + Send + Sync>),
     #[error("database error")]

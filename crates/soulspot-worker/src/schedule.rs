@@ -78,6 +78,7 @@ impl<S: JobRepository> Scheduler<S> {
                 dedupe_key: Some(schedule.dedupe_key()),
                 max_attempts: schedule.max_attempts,
                 run_at: Some(schedule.next_run(now)),
+                limits: Default::default(),
             };
             if let Err(error) = self.store.enqueue(job).await {
                 tracing::warn!(kind = schedule.kind.as_str(), %error, "cannot schedule a periodic job");

@@ -115,7 +115,7 @@ async fn queue_scans<S: JobRepository>(
             path,
             mode: ScanMode::Quick,
         };
-        match jobs.enqueue::<LibraryScan>(&payload).await {
+        match jobs.enqueue_unbounded::<LibraryScan>(&payload).await {
             Ok(job) => {
                 tracing::info!(job.id = %job.id, folder = ?payload.path, "queued a scan of changed files")
             }

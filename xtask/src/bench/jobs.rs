@@ -154,6 +154,7 @@ async fn measure(database: &Database, jobs: u64, slots: usize) -> anyhow::Result
                 dedupe_key: None,
                 max_attempts: 3,
                 run_at: None,
+                limits: Default::default(),
             })
             .await?;
     }

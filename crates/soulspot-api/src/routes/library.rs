@@ -250,7 +250,10 @@ pub(crate) struct ScanRequest {
         (status = 409, body = Problem, content_type = "application/problem+json",
             description = "No music folder is configured, or it cannot be opened"),
         (status = 422, body = Problem, content_type = "application/problem+json",
-            description = "The mode is unknown, or the path is not a folder inside the music folder")))]
+            description = "The mode is unknown, or the path is not a folder inside the music folder"),
+        (status = 429, body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the same request may pass")),
+            description = "Too many scans are waiting, or the same whole-library scan finished less than 10 seconds ago")))]
 pub(crate) async fn start_scan<S: Store>(
     jobs: Data<JobService<S>>,
     music_folder: Data<MusicFolder>,

@@ -141,6 +141,7 @@ async fn events_stream_a_running_jobs_progress_in_order() {
             dedupe_key: None,
             max_attempts: 1,
             run_at: None,
+            limits: Default::default(),
         })
         .await
         .unwrap();
@@ -213,6 +214,7 @@ async fn a_client_that_does_not_read_lags_instead_of_buffering() {
                 dedupe_key: None,
                 max_attempts: 1,
                 run_at: None,
+                limits: Default::default(),
             })
             .await
             .unwrap();

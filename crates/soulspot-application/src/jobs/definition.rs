@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use soulspot_domain::{InvalidJobKind, JobKind, NewJob};
+use soulspot_domain::{EnqueueLimits, InvalidJobKind, JobKind, NewJob};
 
 use super::context::{JobContext, JobResult};
 
@@ -40,6 +40,13 @@ pub trait JobKindDefinition: Send + Sync + 'static {
     /// Most jobs of this kind one worker process runs at once (`None`: as many as it has slots).
     /// `worker.per_kind_limits` in the configuration overrides it.
     const PER_WORKER_LIMIT: Option<usize> = None;
+    /// Most jobs of this kind waiting at once: a request beyond it is refused (the API answers
+    /// `429` with `Retry-After`), so a client cannot pile up unlimited work. `None`: no bound.
+    const MAX_QUEUED: Option<u32> = None;
+    /// How long after a job like this one (same dedupe key) succeeded another is refused.
+    const COOLDOWN_AFTER_SUCCESS: Option<Duration> = None;
+    /// Seconds a refused request is told to wait when the queue is full.
+    const RETRY_WHEN_FULL: Duration = Duration::from_secs(60);
 
     /// What a job of this kind is asked to do, stored as JSON.
     type Payload: Serialize + DeserializeOwned + Send + Sync + 'static;
@@ -47,6 +54,11 @@ pub trait JobKindDefinition: Send + Sync + 'static {
     /// Jobs with the same key are one job while one of them is queued or running (enqueueing
     /// another returns the waiting one). `None`: every enqueue is a new job.
     fn dedupe_key(payload: &Self::Payload) -> Option<String>;
+
+    /// Whether [`Self::COOLDOWN_AFTER_SUCCESS`] applies to this payload (all, by default).
+    fn cooldown_applies(_payload: &Self::Payload) -> bool {
+        true
+    }
 }
 
 /// The payload type of kind `K`.
@@ -104,5 +116,10 @@ pub fn new_job<K: JobKindDefinition>(
         dedupe_key: K::dedupe_key(payload),
         max_attempts: K::MAX_ATTEMPTS,
         run_at,
+        limits: EnqueueLimits {
+            max_queued: K::MAX_QUEUED,
+            cooldown: K::COOLDOWN_AFTER_SUCCESS.filter(|_| K::cooldown_applies(payload)),
+            retry_when_full: K::RETRY_WHEN_FULL,
+        },
     })
 }

@@ -26,10 +26,24 @@ impl<S: JobRepository> JobService<S> {
     }
 
     /// Enqueues a job of kind `K` now, or returns the one with the same dedupe key already
-    /// waiting or running.
+    /// waiting or running. The kind's bounds apply (`MAX_QUEUED`, the cooldown): a request
+    /// beyond them is `RepositoryError::Limited`, which the API answers with `429`.
     pub async fn enqueue<K: JobKindDefinition>(&self, payload: &K::Payload) -> ServiceResult<Job> {
         let job = new_job::<K>(payload, None)
             .map_err(|error| RepositoryError::Internal(Box::new(error)))?;
+        Ok(self.store.enqueue(job).await?)
+    }
+
+    /// Like [`Self::enqueue`] without the kind's bounds, for the product's own producers that
+    /// bound themselves (watch mode collapses a burst of changes into a few scans, and must not
+    /// lose a change to a cooldown).
+    pub async fn enqueue_unbounded<K: JobKindDefinition>(
+        &self,
+        payload: &K::Payload,
+    ) -> ServiceResult<Job> {
+        let mut job = new_job::<K>(payload, None)
+            .map_err(|error| RepositoryError::Internal(Box::new(error)))?;
+        job.limits = soulspot_domain::EnqueueLimits::default();
         Ok(self.store.enqueue(job).await?)
     }
 

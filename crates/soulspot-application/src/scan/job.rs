@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use soulspot_domain::Clock;
@@ -29,7 +30,17 @@ impl JobKindDefinition for LibraryScan {
     const NAME: &'static str = "library.scan";
     // A scan resumes where it stopped, so attempts cut short by a crash are cheap.
     const MAX_ATTEMPTS: i32 = 10;
+    // Watch mode queues at most 16 folder scans per change before it asks for the whole library.
+    const MAX_QUEUED: Option<u32> = Some(64);
+    // A whole-library scan that just ended found the library as it is: another one right away
+    // would read it all again for nothing. Short, so a user who changed files waits little.
+    const COOLDOWN_AFTER_SUCCESS: Option<Duration> = Some(Duration::from_secs(10));
+    const RETRY_WHEN_FULL: Duration = Duration::from_secs(30);
     type Payload = ScanPayload;
+
+    fn cooldown_applies(payload: &ScanPayload) -> bool {
+        payload.path.is_none()
+    }
 
     /// One scan per folder and mode at a time.
     fn dedupe_key(payload: &ScanPayload) -> Option<String> {

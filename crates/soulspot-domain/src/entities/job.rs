@@ -220,6 +220,21 @@ pub struct NewJob {
     pub dedupe_key: Option<String>,
     pub max_attempts: i32,
     pub run_at: Option<NaiveDateTime>,
+    /// Bounds the store keeps while enqueueing (none by default).
+    pub limits: EnqueueLimits,
+}
+
+/// How many jobs a client may pile up. Checked by the store in the enqueue's transaction, after
+/// the dedupe rule (a job already waiting with the same key is returned, never refused); a
+/// refusal is `RepositoryError::Limited` with the time after which the same request may pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EnqueueLimits {
+    /// Most jobs of this kind queued at once (scheduled ones included).
+    pub max_queued: Option<u32>,
+    /// After a job with the same dedupe key succeeded, another is refused for this long.
+    pub cooldown: Option<std::time::Duration>,
+    /// What a request refused by `max_queued` is told to wait.
+    pub retry_when_full: std::time::Duration,
 }
 
 #[cfg(test)]

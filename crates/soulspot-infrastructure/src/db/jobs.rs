@@ -234,10 +234,27 @@ macro_rules! owned_by {
     };
 }
 
+/// What one attempt at enqueueing did.
+enum Enqueued {
+    /// A job with the same dedupe key was already queued or running.
+    Existing(JobRow),
+    Inserted(JobRow),
+    /// A bound of the new job's `limits` refused it.
+    Limited {
+        message: String,
+        retry_after: std::time::Duration,
+    },
+}
+
+/// `later - earlier` as a std duration (zero when `later` is not later).
+fn until(earlier: NaiveDateTime, later: NaiveDateTime) -> std::time::Duration {
+    (later - earlier).to_std().unwrap_or_default()
+}
+
 impl Database {
-    /// One attempt at enqueueing: the existing active job with the key, or the inserted one
-    /// (`true`).
-    async fn enqueue_once(&self, job: &NewJob) -> Result<(JobRow, bool), DbError> {
+    /// One attempt at enqueueing: the existing active job with the key, the inserted one, or the
+    /// bound that refused it — all decided in the one transaction that inserts.
+    async fn enqueue_once(&self, job: &NewJob) -> Result<Enqueued, DbError> {
         let stamp = self.now();
         let job = job.clone();
         write!(self, |conn| {
@@ -251,7 +268,51 @@ impl Database {
                 )
                 .optional()?;
                 if let Some(existing) = existing {
-                    return Ok((existing, false));
+                    return Ok(Enqueued::Existing(existing));
+                }
+            }
+            if let Some(max_queued) = job.limits.max_queued {
+                let queued: i64 = run!(
+                    jobs::table
+                        .filter(jobs::kind.eq(job.kind.as_str()))
+                        .filter(jobs::state.eq(QUEUED))
+                        .count()
+                        .get_result(conn)
+                )?;
+                if queued >= i64::from(max_queued) {
+                    return Ok(Enqueued::Limited {
+                        message: format!(
+                            "{queued} {} jobs are already waiting (at most {max_queued}); try again later",
+                            job.kind.as_str()
+                        ),
+                        retry_after: job.limits.retry_when_full,
+                    });
+                }
+            }
+            if let (Some(cooldown), Some(key)) = (job.limits.cooldown, &job.dedupe_key) {
+                let since = chrono::Duration::from_std(cooldown)
+                    .ok()
+                    .and_then(|cooldown| stamp.checked_sub_signed(cooldown))
+                    .unwrap_or(NaiveDateTime::MIN);
+                let last: Option<Option<NaiveDateTime>> = run!(
+                    jobs::table
+                        .filter(jobs::dedupe_key.eq(key))
+                        .filter(jobs::state.eq(JobState::Succeeded.as_str()))
+                        .filter(jobs::finished_at.gt(since))
+                        .select(diesel::dsl::max(jobs::finished_at))
+                        .first(conn)
+                )
+                .optional()?;
+                if let Some(Some(last)) = last {
+                    let free_at = last + (stamp - since);
+                    return Ok(Enqueued::Limited {
+                        message: format!(
+                            "the same job finished at {} UTC; it may run again {} s after that",
+                            last.format("%H:%M:%S"),
+                            cooldown.as_secs()
+                        ),
+                        retry_after: until(stamp, free_at),
+                    });
                 }
             }
             run!(
@@ -270,7 +331,7 @@ impl Database {
                     .returning(JobRow::as_returning())
                     .get_result(conn)
             )
-            .map(|row| (row, true))
+            .map(Enqueued::Inserted)
         })
     }
 
@@ -298,7 +359,7 @@ impl JobRepository for Database {
                 "a job needs at least one attempt".into(),
             ));
         }
-        let (row, inserted) = match self.enqueue_once(&job).await {
+        let enqueued = match self.enqueue_once(&job).await {
             // On PostgreSQL two processes can both find no active job with the key and both
             // insert; the unique index refuses the second, whose retry then finds the first.
             // (SQLite's immediate transaction serialises them, so this never happens there.)
@@ -307,8 +368,17 @@ impl JobRepository for Database {
             }
             other => other?,
         };
-        let job = to_domain(row)?;
-        Ok(if inserted { self.announced(job) } else { job })
+        match enqueued {
+            Enqueued::Existing(row) => to_domain(row),
+            Enqueued::Inserted(row) => to_domain(row).map(|job| self.announced(job)),
+            Enqueued::Limited {
+                message,
+                retry_after,
+            } => Err(RepositoryError::Limited {
+                message,
+                retry_after,
+            }),
+        }
     }
 
     async fn job(&self, id: JobId) -> Result<Job, RepositoryError> {

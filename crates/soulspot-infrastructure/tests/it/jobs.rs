@@ -26,6 +26,7 @@ fn new_job(kind_name: &str) -> NewJob {
         dedupe_key: None,
         max_attempts: 3,
         run_at: None,
+        limits: Default::default(),
     }
 }
 
@@ -85,6 +86,7 @@ pub async fn enqueue_dedupes(db: Database) {
         dedupe_key: key.map(str::to_owned),
         max_attempts: 3,
         run_at: None,
+        limits: Default::default(),
     };
     let first = db.enqueue(job(Some("scan:/music"))).await.unwrap();
     let second = db.enqueue(job(Some("scan:/music"))).await.unwrap();
@@ -484,6 +486,68 @@ pub async fn cancel_queued_and_running(db: Database) {
     claim_one(&db, "w1", "work", now).await;
     db.succeed(finished.id, "w1", None, now).await.unwrap();
     assert_conflict(db.cancel(finished.id, now).await, "cancel a succeeded job");
+}
+
+#[track_caller]
+fn assert_limited<T: std::fmt::Debug>(result: Result<T, RepositoryError>, what: &str) -> Duration {
+    match result {
+        Err(RepositoryError::Limited { retry_after, .. }) => retry_after,
+        other => panic!("{what}: expected Limited, got {other:?}"),
+    }
+}
+
+/// A kind's queue bound counts its queued jobs (not running ones, not other kinds), after the
+/// dedupe rule; the cooldown refuses a job whose twin (same key) succeeded recently, and says
+/// until when.
+pub async fn enqueue_keeps_the_queue_bound_and_the_cooldown(db: Database) {
+    let now = clock();
+    let bounded = |key: &str| NewJob {
+        dedupe_key: Some(key.to_owned()),
+        limits: soulspot_domain::EnqueueLimits {
+            max_queued: Some(2),
+            cooldown: None,
+            retry_when_full: Duration::from_secs(30),
+        },
+        ..new_job("scan")
+    };
+    let first = db.enqueue(bounded("a")).await.unwrap();
+    db.enqueue(bounded("b")).await.unwrap();
+    // Full: a third is refused, but a job already waiting with its key is still returned.
+    let retry_after = assert_limited(db.enqueue(bounded("c")).await, "a third queued scan");
+    assert_eq!(retry_after, Duration::from_secs(30));
+    assert_eq!(db.enqueue(bounded("a")).await.unwrap().id, first.id);
+    // Other kinds are not counted, and a running job leaves room.
+    db.enqueue(new_job("other")).await.unwrap();
+    claim_one(&db, "w1", "scan", now).await;
+    let third = db.enqueue(bounded("c")).await.unwrap();
+    assert_eq!(third.state, JobState::Queued);
+
+    // The cooldown: the whole-library scan succeeded; the same again is refused until the
+    // cooldown has passed since it finished.
+    let cooled = |key: &str| NewJob {
+        dedupe_key: Some(key.to_owned()),
+        limits: soulspot_domain::EnqueueLimits {
+            max_queued: None,
+            cooldown: Some(Duration::from_secs(3600)),
+            retry_when_full: Duration::from_secs(30),
+        },
+        ..new_job("library")
+    };
+    let whole = db.enqueue(cooled("library:*")).await.unwrap();
+    let claimed = claim_one(&db, "w1", "library", now).await;
+    assert_eq!(claimed.id, whole.id);
+    db.succeed(whole.id, "w1", None, clock()).await.unwrap();
+    let retry_after = assert_limited(
+        db.enqueue(cooled("library:*")).await,
+        "the same scan right after it succeeded",
+    );
+    // It finished at the test's clock, a minute ahead of the store's (the system clock).
+    assert!(
+        retry_after > Duration::from_secs(3600) && retry_after <= Duration::from_secs(3660),
+        "{retry_after:?}"
+    );
+    // Another key is not cooled down.
+    db.enqueue(cooled("library:/music/A")).await.unwrap();
 }
 
 pub async fn retry_dead_and_cancelled(db: Database) {

@@ -82,6 +82,7 @@ contract_tests! {
     reads_name_order_walks_ties_once => crate::reads::name_order_walks_ties_once;
     name_order_plans_use_indexes => crate::plans::name_order_plans_use_indexes;
     jobs_enqueue_dedupes => crate::jobs::enqueue_dedupes;
+    jobs_enqueue_limits => crate::jobs::enqueue_keeps_the_queue_bound_and_the_cooldown;
     jobs_claim_order_kinds_and_limit => crate::jobs::claim_order_kinds_and_limit;
     jobs_heartbeat => crate::jobs::heartbeat_extends_lease_and_records_progress;
     jobs_succeed_and_fail => crate::jobs::succeed_and_fail;

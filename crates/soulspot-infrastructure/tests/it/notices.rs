@@ -26,6 +26,7 @@ fn new_job(kind: &str, dedupe_key: Option<&str>) -> NewJob {
         dedupe_key: dedupe_key.map(str::to_owned),
         max_attempts: 3,
         run_at: None,
+        limits: Default::default(),
     }
 }
 

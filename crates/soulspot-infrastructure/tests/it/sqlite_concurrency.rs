@@ -47,6 +47,7 @@ async fn sixteen_concurrent_writers_never_see_locked() {
                     dedupe_key: Some(format!("w{writer}")),
                     max_attempts: 1,
                     run_at: None,
+                    limits: Default::default(),
                 };
                 if let Err(error) = db.enqueue(job).await {
                     errors.push(error);

@@ -143,6 +143,7 @@ async fn a_stored_payload_that_does_not_read_is_a_permanent_failure() {
             dedupe_key: None,
             max_attempts: 2,
             run_at: None,
+            limits: Default::default(),
         })
         .await
         .unwrap();

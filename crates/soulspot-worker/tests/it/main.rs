@@ -51,6 +51,7 @@ async fn enqueue(database: &Database, max_attempts: i32, now: chrono::NaiveDateT
             dedupe_key: None,
             max_attempts,
             run_at: Some(now),
+            limits: Default::default(),
         })
         .await
         .unwrap()
@@ -290,6 +291,7 @@ async fn per_kind_limits_cap_one_kind_while_other_kinds_use_the_free_slots() {
                     dedupe_key: None,
                     max_attempts: 1,
                     run_at: Some(clock.now()),
+                    limits: Default::default(),
                 })
                 .await
                 .unwrap();

@@ -156,6 +156,7 @@ fn crash_and_recover(deployment: &Deployment<'_>, processes: usize, kills: usize
                     dedupe_key: None,
                     max_attempts: 20,
                     run_at: None,
+                    limits: Default::default(),
                 })
                 .await
                 .unwrap();

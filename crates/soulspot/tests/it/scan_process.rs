@@ -114,6 +114,28 @@ fn request(
     path: &str,
     body: Option<&str>,
 ) -> (u16, Option<String>, serde_json::Value) {
+    let (status, head, json) = request_with_head(address, key, method, path, body);
+    (status, header(&head, "location"), json)
+}
+
+/// A header's value from a response head, by its lowercase name.
+fn header(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|line| {
+        let (field, value) = line.split_once(':')?;
+        field
+            .eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_owned())
+    })
+}
+
+/// The status, the response head and the JSON body of one request.
+fn request_with_head(
+    address: SocketAddr,
+    key: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> (u16, String, serde_json::Value) {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(5)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -129,13 +151,8 @@ fn request(
     stream.read_to_string(&mut response).unwrap();
     let (head, body) = response.split_once("\r\n\r\n").unwrap();
     let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let location = head.lines().find_map(|line| {
-        line.to_ascii_lowercase()
-            .starts_with("location:")
-            .then(|| line["location:".len()..].trim().to_owned())
-    });
     let json = serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
-    (status, location, json)
+    (status, head.to_owned(), json)
 }
 
 /// Polls a job until `done` says so (or two minutes pass); returns the last answer.
@@ -208,6 +225,37 @@ fn a_scan_job_runs_through_the_api_and_stops_promptly_when_cancelled() {
     assert_eq!(finished["state"], "succeeded", "{finished}");
     assert_eq!(finished["result"]["counts"]["files"], 3_000, "{finished}");
     assert_eq!(finished["result"]["counts"]["added"], 3_000, "{finished}");
+
+    // The same whole-library scan again right away: refused for a short while, with when to
+    // come back; 200 such requests in a row queue nothing.
+    let mut waits = Vec::new();
+    for _ in 0..200 {
+        let (status, head, problem) = request_with_head(
+            address,
+            key,
+            "POST",
+            "/api/v1/library/scans",
+            Some(r#"{"mode":"full"}"#),
+        );
+        assert_eq!(status, 429, "{problem}");
+        assert_eq!(problem["code"], "too-many-jobs", "{problem}");
+        let wait: u64 = header(&head, "retry-after").unwrap().parse().unwrap();
+        assert!((1..=10).contains(&wait), "{wait}");
+        waits.push(wait);
+    }
+    let (_, _, queued) = request(
+        address,
+        key,
+        "GET",
+        "/api/v1/jobs?kind=library.scan&state=queued",
+        None,
+    );
+    assert_eq!(
+        queued["items"].as_array().map(Vec::len),
+        Some(0),
+        "{queued}"
+    );
+    std::thread::sleep(Duration::from_secs(*waits.last().unwrap()));
 
     // A quick scan of the unchanged library, of one folder inside it by path.
     let first_folder = std::fs::read_dir(&music)
