@@ -42,7 +42,8 @@ pub struct LibraryConfig {
     pub music_folder: PathBuf,
     /// Whether folders and files whose names start with `.` are scanned.
     pub include_hidden: bool,
-    /// Whether symbolic links to folders are followed (loops are detected either way).
+    /// Whether symbolic links to folders are followed (loops are detected either way; a link
+    /// leading out of the music folder is never followed).
     pub follow_folder_links: bool,
     /// Files per scan batch: one transaction each, and the scan notices cancellation between
     /// batches.
@@ -268,7 +269,7 @@ impl Default for Config {
             library: LibraryConfig {
                 music_folder: PathBuf::new(),
                 include_hidden: false,
-                follow_folder_links: true,
+                follow_folder_links: false,
                 scan_batch_files: 500,
                 scan_readers: 2,
                 watch: false,
@@ -447,6 +448,8 @@ impl LibraryConfig {
             walk: soulspot_domain::scan::WalkOptions {
                 include_hidden: self.include_hidden,
                 follow_folder_links: self.follow_folder_links,
+                link_boundary: Some(self.music_folder.clone())
+                    .filter(|folder| !folder.as_os_str().is_empty()),
             },
             ..soulspot_application::scan::ScanSettings::default()
         }
