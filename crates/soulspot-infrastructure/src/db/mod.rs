@@ -276,7 +276,35 @@ impl std::fmt::Debug for Database {
 impl Database {
     /// Builds the pool and opens one connection to prove the database is reachable, so a bad
     /// path or an unreachable server fails here, at start-up, with the reason.
+    ///
+    /// An SQLite file is created with mode 0600 before SQLite opens it (so its log and index are
+    /// too), and an existing one readable by others is made private (logged once, here).
     pub async fn connect(url: &DatabaseUrl, settings: &PoolSettings) -> Result<Self, ConnectError> {
+        if let DatabaseUrl::Sqlite(path) = url {
+            let fixed = crate::private_files::private_sqlite_files(path).map_err(|error| {
+                ConnectError::Unreachable(format!(
+                    "cannot create the database file {} with mode 0600: {error}",
+                    path.display()
+                ))
+            })?;
+            if !fixed.is_empty() {
+                let files: Vec<String> = fixed
+                    .iter()
+                    .map(|change| {
+                        format!(
+                            "{} ({:o} -> {:o})",
+                            change.path.display(),
+                            change.was,
+                            change.now
+                        )
+                    })
+                    .collect();
+                tracing::warn!(
+                    files = %files.join(", "),
+                    "the database files were readable by other users; made them private (0600)"
+                );
+            }
+        }
         let statements = StatementCounter::default();
         let pool = DbPool::build(url, settings, statements.clone())?;
         pool.check_connection().await?;
