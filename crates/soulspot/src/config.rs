@@ -10,6 +10,7 @@ use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use soulspot_domain::redact::redact_url;
 use soulspot_infrastructure::{DatabaseUrl, PoolSettings};
 
 /// The file read when `--config` is not given (optional: missing is fine).
@@ -387,7 +388,7 @@ impl UpstreamsConfig {
 impl UpstreamConfig {
     fn validate(&self) -> anyhow::Result<()> {
         let url = url::Url::parse(&self.base_url)
-            .with_context(|| format!("base_url {:?} is not a URL", self.base_url))?;
+            .with_context(|| format!("base_url {:?} is not a URL", redact_url(&self.base_url)))?;
         anyhow::ensure!(
             matches!(url.scheme(), "http" | "https"),
             "base_url must be http:// or https://"
@@ -603,11 +604,23 @@ impl Config {
         }
     }
 
-    /// The effective configuration as TOML, with secrets (a database password) redacted.
+    /// The effective configuration as TOML, with secrets redacted: keys, and the user info and
+    /// secret parameters of every URL (the database's, each upstream's base URL).
     pub fn to_redacted_toml(&self) -> anyhow::Result<String> {
         let mut shown = self.clone();
         if !shown.database.url.trim().is_empty() {
             shown.database.url = self.database_url()?.redacted();
+        }
+        let upstreams = &mut shown.upstreams;
+        for upstream in [
+            &mut upstreams.musicbrainz,
+            &mut upstreams.coverartarchive,
+            &mut upstreams.lrclib,
+            &mut upstreams.spotify_accounts,
+            &mut upstreams.spotify_api,
+            &mut upstreams.slskd,
+        ] {
+            upstream.base_url = redact_url(&upstream.base_url);
         }
         if !shown.auth.api_key.is_empty() {
             shown.auth.api_key = "REDACTED".into();

@@ -22,6 +22,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body_util::{BodyExt as _, Full, Limited};
 use soulspot_application::breaker::{BreakerOpen, BreakerPermit};
 use soulspot_application::health::ComponentHandle;
+use soulspot_domain::redact::redact_url;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
@@ -267,7 +268,7 @@ impl std::fmt::Debug for Upstream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Upstream")
             .field("name", &self.shared.settings.name)
-            .field("base_url", &self.shared.settings.base_url)
+            .field("base_url", &redact_url(&self.shared.settings.base_url))
             .finish_non_exhaustive()
     }
 }
@@ -288,7 +289,8 @@ impl Upstream {
         url::Url::parse(&settings.base_url).map_err(|error| {
             UpstreamError::InvalidRequest(format!(
                 "{}: the base URL {:?} is invalid: {error}",
-                settings.name, settings.base_url
+                settings.name,
+                redact_url(&settings.base_url)
             ))
         })?;
         Ok(Self {
@@ -601,7 +603,8 @@ impl Upstream {
             .body(Full::new(request.body.clone()))
             .map_err(|error| {
                 AttemptError::permanent(UpstreamError::InvalidRequest(format!(
-                    "cannot build a request to {url}: {error}"
+                    "cannot build a request to {}: {error}",
+                    redact_url(url)
                 )))
             })?;
         let response = shared.client.send(outgoing).await.map_err(|error| {

@@ -5,6 +5,7 @@
 
 mod crash;
 mod private_data;
+mod redaction;
 mod scan;
 mod scan_process;
 
@@ -49,14 +50,20 @@ fn command(directory: &Path) -> Command {
 }
 
 /// Starts `soulspot serve` in `directory` on a free port and waits until it listens.
+fn start(directory: &Path, extra: &[&str]) -> Server {
+    start_with(directory, extra, &[])
+}
+
+/// [`start`] with environment variables set.
 #[expect(
     clippy::zombie_processes,
     reason = "the child moves into Server, whose Drop kills and waits for it"
 )]
-fn start(directory: &Path, extra: &[&str]) -> Server {
+fn start_with(directory: &Path, extra: &[&str], variables: &[(&str, &str)]) -> Server {
     let mut child = command(directory)
         .args(["serve", "--bind", "127.0.0.1:0"])
         .args(extra)
+        .envs(variables.iter().copied())
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
