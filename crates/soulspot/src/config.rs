@@ -199,8 +199,8 @@ pub struct AuthConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MetricsConfig {
-    /// Whether `/metrics` needs the API key like `/api` routes (open by default, for scrapers on
-    /// a trusted network).
+    /// Whether `/metrics` needs the API key like `/api` routes (by default it does; turn it off
+    /// for a scraper on a trusted network that cannot send a key).
     pub require_api_key: bool,
 }
 
@@ -304,7 +304,7 @@ impl Default for Config {
                 api_key: String::new(),
             },
             metrics: MetricsConfig {
-                require_api_key: false,
+                require_api_key: true,
             },
             worker: WorkerConfig {
                 slots: 4,

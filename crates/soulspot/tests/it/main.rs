@@ -171,6 +171,8 @@ fn fresh_start_creates_the_database_and_answers_health() {
     let (status, body) = get(server.address, "/health/ready");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("schema current"), "{body}");
+    let (status, body) = get(server.address, "/metrics");
+    assert_eq!(status, 401, "/metrics needs the key by default: {body}");
     let status = terminate(&mut server);
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
     let first_log = drain(&server.log).join("\n");
