@@ -223,6 +223,26 @@ pub struct ServerConfig {
     /// Responses smaller than this are sent uncompressed (compressing them costs more than it
     /// saves).
     pub compression_min_bytes: usize,
+    /// Connections open at once, across all HTTP workers; more wait until one closes.
+    pub max_connections: usize,
+    /// Seconds a connection may take to send a request's head.
+    pub request_head_timeout_secs: u64,
+    /// Seconds reading one request's body may take.
+    pub body_read_timeout_secs: u64,
+    /// Event streams (`/api/v1/events`) open at once; more are refused (503).
+    pub max_event_streams: usize,
+}
+
+impl ServerConfig {
+    /// The HTTP layer's limits from this section.
+    pub fn limits(&self) -> soulspot_api::ServerLimits {
+        soulspot_api::ServerLimits {
+            max_connections: self.max_connections,
+            request_head_timeout: Duration::from_secs(self.request_head_timeout_secs),
+            body_read_timeout: Duration::from_secs(self.body_read_timeout_secs),
+            max_event_streams: self.max_event_streams,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -283,6 +303,10 @@ impl Default for Config {
                 cors_origins: Vec::new(),
                 max_body_bytes: 1024 * 1024,
                 compression_min_bytes: 1024,
+                max_connections: 1024,
+                request_head_timeout_secs: 5,
+                body_read_timeout_secs: 30,
+                max_event_streams: 64,
             },
             database: DatabaseConfig {
                 url: String::new(),
@@ -514,6 +538,17 @@ impl Config {
         anyhow::ensure!(
             self.server.max_body_bytes >= 1024,
             "server.max_body_bytes must be at least 1024"
+        );
+        let server = &self.server;
+        anyhow::ensure!(
+            (1..=3_600).contains(&server.request_head_timeout_secs)
+                && (1..=3_600).contains(&server.body_read_timeout_secs),
+            "server.request_head_timeout_secs and server.body_read_timeout_secs must be 1-3600"
+        );
+        anyhow::ensure!(
+            server.max_event_streams >= 1 && server.max_event_streams < server.max_connections,
+            "server.max_event_streams must be at least 1 and less than server.max_connections \
+             (event streams must never take every connection)"
         );
         let library = &self.library;
         anyhow::ensure!(

@@ -198,6 +198,7 @@ async fn serve_api(
             max_body_bytes: config.server.max_body_bytes,
             compression_min_bytes: config.server.compression_min_bytes,
             metrics_require_key: config.metrics.require_api_key,
+            limits: config.server.limits(),
         },
     )
     .with_health(health)

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod crash;
+mod limits;
 mod private_data;
 mod redaction;
 mod scan;
