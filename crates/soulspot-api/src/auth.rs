@@ -33,11 +33,11 @@ impl std::fmt::Debug for ApiKey {
 }
 
 /// The key a request presents, from `X-Api-Key` first, then a Bearer token.
-fn presented_key(request: &ServiceRequest) -> Option<&[u8]> {
-    if let Some(value) = request.headers().get("x-api-key") {
+fn presented_key(headers: &header::HeaderMap) -> Option<&[u8]> {
+    if let Some(value) = headers.get("x-api-key") {
         return Some(value.as_bytes());
     }
-    let authorization = request.headers().get(header::AUTHORIZATION)?.as_bytes();
+    let authorization = headers.get(header::AUTHORIZATION)?.as_bytes();
     let (scheme, token) = authorization.split_at_checked(7)?;
     scheme
         .eq_ignore_ascii_case(b"bearer ")
@@ -52,7 +52,7 @@ pub async fn require_api_key<B: MessageBody + 'static>(
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let allowed = match (
         request.app_data::<web::Data<ApiKey>>(),
-        presented_key(&request),
+        presented_key(request.headers()),
     ) {
         (Some(key), Some(presented)) => key.matches(presented),
         _ => false,
@@ -62,6 +62,17 @@ pub async fn require_api_key<B: MessageBody + 'static>(
     } else {
         let response = ApiError::unauthorized().error_response();
         Ok(request.into_response(response).map_into_right_body())
+    }
+}
+
+/// Whether an open route's request carries the right key, so it may see more than states.
+pub(crate) fn carries_api_key(request: &actix_web::HttpRequest) -> bool {
+    match (
+        request.app_data::<web::Data<ApiKey>>(),
+        presented_key(request.headers()),
+    ) {
+        (Some(key), Some(presented)) => key.matches(presented),
+        _ => false,
     }
 }
 

@@ -17,6 +17,17 @@ use tokio::sync::broadcast::error::RecvError;
 /// Interval of the keep-alive comment.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
+/// The event streams this server may still open: one permit per open stream, held until the
+/// stream is dropped (the client went away or the server stops).
+#[derive(Debug, Clone)]
+pub struct EventStreamSlots(Arc<tokio::sync::Semaphore>);
+
+impl EventStreamSlots {
+    pub fn new(max_streams: usize) -> Self {
+        Self(Arc::new(tokio::sync::Semaphore::new(max_streams)))
+    }
+}
+
 /// The source of job notices, chosen when the process starts (in-process on SQLite, forwarded
 /// NOTIFYs on PostgreSQL), hence a trait object.
 #[derive(Clone)]
@@ -66,8 +77,14 @@ pub fn event_stream(
 #[utoipa::path(get, path = "/api/v1/events", tag = "jobs",
     responses((status = 200, content_type = "text/event-stream",
         description = "`event: job` with `{id, kind, state, progress}` on every state or progress change; \
-            `event: lagged` with `{missed}` when this client fell behind; `: keep-alive` comments")))]
-pub(crate) async fn events(source: Option<Data<EventSource>>) -> HttpResponse {
+            `event: lagged` with `{missed}` when this client fell behind; `: keep-alive` comments"),
+        (status = 503, content_type = "application/problem+json", body = crate::problem::Problem,
+            description = "`too-many-event-streams`: the server's limit of open event streams \
+            (`server.max_event_streams`) is reached; try again later")))]
+pub(crate) async fn events(
+    source: Option<Data<EventSource>>,
+    slots: Option<Data<EventStreamSlots>>,
+) -> HttpResponse {
     let Some(source) = source else {
         return crate::problem::ApiError::new(
             actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -76,10 +93,27 @@ pub(crate) async fn events(source: Option<Data<EventSource>>) -> HttpResponse {
         )
         .error_response();
     };
+    let permit = match slots.map(|slots| slots.0.clone().try_acquire_owned()) {
+        Some(Err(_)) => {
+            return crate::problem::ApiError::new(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                "too-many-event-streams",
+                "the server has as many event streams open as it allows; try again later",
+            )
+            .error_response();
+        }
+        Some(Ok(permit)) => Some(permit),
+        None => None,
+    };
+    // The permit lives as long as the stream.
+    let stream = event_stream(&source, KEEP_ALIVE).map(move |item| {
+        let _held = &permit;
+        item
+    });
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/event-stream"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         // Proxies such as nginx would otherwise buffer the stream.
         .insert_header(("x-accel-buffering", "no"))
-        .streaming(event_stream(&source, KEEP_ALIVE))
+        .streaming(stream)
 }

@@ -83,7 +83,7 @@ pub(crate) async fn ready<P: DatabaseProbe + 'static>(
 #[utoipa::path(get, path = "/metrics", tag = "health", security((), ("api_key" = []), ("bearer" = [])),
     responses((status = 200, content_type = "text/plain",
         description = "Prometheus text: request counts and latencies per route, database pool, \
-            resident memory. Open unless `metrics.require_api_key` is set.")))]
+            resident memory. Needs the API key unless `metrics.require_api_key` is false.")))]
 #[expect(dead_code, reason = "only its OpenAPI description is used")]
 pub(crate) async fn metrics() {}
 
@@ -99,6 +99,8 @@ pub struct ComponentDto {
     pub required: bool,
     pub last_run: Option<chrono::DateTime<chrono::Utc>>,
     pub last_success: Option<chrono::DateTime<chrono::Utc>>,
+    /// The last failure's text, which an upstream may have written: shown only to a request
+    /// with the API key (`null` otherwise).
     pub last_error: Option<String>,
     pub last_error_at: Option<chrono::DateTime<chrono::Utc>>,
     pub consecutive_failures: u32,
@@ -128,11 +130,26 @@ impl From<ComponentHealth> for ComponentDto {
     }
 }
 
-#[utoipa::path(get, path = "/health/workers", tag = "health", security(()),
+#[utoipa::path(get, path = "/health/workers", tag = "health", security((), ("api_key" = []), ("bearer" = [])),
     responses((status = 200, body = Vec<ComponentDto>,
         description = "Every worker and upstream with its state, last run, last success, last error, \
-            consecutive failures and circuit breaker")))]
-pub(crate) async fn workers(registry: web::Data<HealthRegistry>) -> HttpResponse {
-    let components: Vec<ComponentDto> = registry.snapshot().into_iter().map(Into::into).collect();
+            consecutive failures and circuit breaker. Open; the text of the last error only with \
+            the API key (an open route shows states, never what an upstream wrote).")))]
+pub(crate) async fn workers(
+    request: actix_web::HttpRequest,
+    registry: web::Data<HealthRegistry>,
+) -> HttpResponse {
+    let with_detail = crate::auth::carries_api_key(&request);
+    let components: Vec<ComponentDto> = registry
+        .snapshot()
+        .into_iter()
+        .map(|health| {
+            let mut component = ComponentDto::from(health);
+            if !with_detail {
+                component.last_error = None;
+            }
+            component
+        })
+        .collect();
     HttpResponse::Ok().json(components)
 }

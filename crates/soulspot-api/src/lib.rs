@@ -45,6 +45,32 @@ pub struct ApiSettings {
     pub compression_min_bytes: usize,
     /// Whether `/metrics` needs the API key.
     pub metrics_require_key: bool,
+    pub limits: ServerLimits,
+}
+
+/// How much of the server clients may hold, together and one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// Connections open at once across all HTTP workers (each worker takes an equal share; the
+    /// rest wait in the listen backlog).
+    pub max_connections: usize,
+    /// How long a new connection may take to send a request's head.
+    pub request_head_timeout: std::time::Duration,
+    /// How long reading one request's body may take.
+    pub body_read_timeout: std::time::Duration,
+    /// Event streams (`GET /api/v1/events`) open at once; more are refused with a 503.
+    pub max_event_streams: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 1024,
+            request_head_timeout: std::time::Duration::from_secs(5),
+            body_read_timeout: std::time::Duration::from_secs(30),
+            max_event_streams: 64,
+        }
+    }
 }
 
 /// Everything the handlers need, built once in the composition root; cloning shares it.
@@ -61,6 +87,8 @@ pub struct ApiState<S, K> {
     metrics: web::Data<MetricsEndpoint>,
     health: web::Data<HealthRegistry>,
     events: Option<web::Data<EventSource>>,
+    event_slots: web::Data<events::EventStreamSlots>,
+    body_read_timeout: web::Data<middleware::deadline::BodyReadTimeout>,
     music_folder: web::Data<MusicFolder>,
 }
 
@@ -83,6 +111,8 @@ impl<S, K> Clone for ApiState<S, K> {
             metrics: self.metrics.clone(),
             health: self.health.clone(),
             events: self.events.clone(),
+            event_slots: self.event_slots.clone(),
+            body_read_timeout: self.body_read_timeout.clone(),
             music_folder: self.music_folder.clone(),
         }
     }
@@ -99,6 +129,12 @@ impl<S: Store, K: SecretCipher + 'static> ApiState<S, K> {
     ) -> Self {
         Self {
             api_key: web::Data::new(settings.api_key.clone()),
+            event_slots: web::Data::new(events::EventStreamSlots::new(
+                settings.limits.max_event_streams,
+            )),
+            body_read_timeout: web::Data::new(middleware::deadline::BodyReadTimeout(
+                settings.limits.body_read_timeout,
+            )),
             settings,
             readiness: web::Data::new(ReadinessService::new(store.clone())),
             library: web::Data::new(LibraryService::new(store.clone())),
@@ -150,6 +186,8 @@ impl<S: Store, K: SecretCipher + 'static> ApiState<S, K> {
             .app_data(self.jobs.clone())
             .app_data(self.health.clone())
             .app_data(self.music_folder.clone())
+            .app_data(self.event_slots.clone())
+            .app_data(self.body_read_timeout.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(self.settings.max_body_bytes)
@@ -264,6 +302,7 @@ pub fn app<S: Store, K: SecretCipher + 'static>(
         .default_service(web::to(|| async {
             problem::problem_for_status(actix_web::http::StatusCode::NOT_FOUND).error_response()
         }))
+        .wrap(from_fn(middleware::deadline::body_deadline))
         .wrap(Condition::new(cors.is_some(), cors.unwrap_or_default()))
         .wrap(from_fn(problem_responses))
         .wrap(Compression {
@@ -300,7 +339,9 @@ fn cors(origins: &[String]) -> Option<actix_cors::Cors> {
 }
 
 /// Serves the API on an already bound listener until `shutdown` completes, then stops
-/// gracefully: no new connections, in-flight requests get `grace` to finish.
+/// gracefully: no new connections, in-flight requests get `grace` to finish. The state's
+/// [`ServerLimits`] bound connections (split evenly across `workers`) and the time to send a
+/// request's head.
 pub async fn run<S, K, F>(
     listener: std::net::TcpListener,
     state: ApiState<S, K>,
@@ -313,8 +354,13 @@ where
     K: SecretCipher + 'static,
     F: Future<Output = ()> + Send + 'static,
 {
+    let workers = workers.max(1);
+    let limits = state.settings.limits;
     let server = HttpServer::new(move || app(state.clone()))
-        .workers(workers.max(1))
+        .workers(workers)
+        .max_connections(limits.max_connections.div_ceil(workers).max(1))
+        .client_request_timeout(limits.request_head_timeout)
+        .client_disconnect_timeout(std::time::Duration::from_secs(1))
         .shutdown_timeout(grace.as_secs().max(1))
         // The composition root owns signal handling (it also stops the workers).
         .disable_signals()

@@ -258,6 +258,11 @@ pub fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) ->
             "malformed-json",
             format!("the body is not valid JSON: {inner}"),
         ),
+        E::Payload(inner) if crate::middleware::deadline::is_body_timeout(inner) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body-timeout",
+            "the body did not arrive within the server's body read timeout",
+        ),
         other => ApiError::bad_request(
             "unreadable-body",
             format!("the body cannot be read: {other}"),

@@ -279,17 +279,12 @@ fn problem(health: &ComponentHealth) -> Option<String> {
         return Some(format!("{kind} {name}: circuit breaker open"));
     }
     match health.state {
-        ComponentState::Down => {
-            let cause = health
-                .last_error
-                .as_ref()
-                .map(|error| format!(": {}", error.message))
-                .unwrap_or_default();
-            Some(format!(
-                "{kind} {name} is down after {} consecutive failures{cause}",
-                health.consecutive_failures
-            ))
-        }
+        // States only: the verdict is shown on an open route, and an error's text may come from
+        // an upstream.
+        ComponentState::Down => Some(format!(
+            "{kind} {name} is down after {} consecutive failures",
+            health.consecutive_failures
+        )),
         ComponentState::Stopped => Some(format!("{kind} {name} is stopped")),
         ComponentState::Idle | ComponentState::Running | ComponentState::Degraded => None,
     }
@@ -680,8 +675,7 @@ mod tests {
         assert_eq!(
             verdict.problems,
             vec![
-                "worker job-runner is down after 3 consecutive failures: database locked"
-                    .to_owned(),
+                "worker job-runner is down after 3 consecutive failures".to_owned(),
                 "upstream slskd: circuit breaker open".to_owned(),
             ]
         );

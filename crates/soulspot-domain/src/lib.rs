@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod page;
 pub mod ports;
+pub mod redact;
 pub mod scan;
 pub mod upstream;
 pub mod values;

@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod db;
 pub mod http;
+pub mod private_files;
 pub mod secrets;
 pub mod tags;
 pub mod upstreams;

@@ -16,6 +16,12 @@
 //! belongs to folders up to and including it, and a walk resumed after that folder yields exactly
 //! the rest of the events.
 //!
+//! Links never lead out of the library: a link to a folder or an audio file is followed only when
+//! its target, resolved with `canonicalize`, lies inside the boundary (the music folder); a link
+//! that leads out is a problem on the link's own path. A folder reached through a link is checked
+//! again just before it is read, which narrows (but, with path-based calls, cannot close) the
+//! window in which someone who can write into the library swaps the link.
+//!
 //! Unix only: names are bytes and folders are told apart by device and inode.
 
 use std::collections::{HashSet, VecDeque};
@@ -190,6 +196,8 @@ impl ContentHasher {
 /// folder per step and keeps the folders still to read on a stack.
 struct Traversal {
     options: WalkOptions,
+    /// The resolved folder no followed link may lead out of.
+    boundary: PathBuf,
     /// The components, under the root, of the folder a resumed walk starts after.
     resume_point: Vec<OsString>,
     /// Folders still to read; the next one is on top.
@@ -314,6 +322,13 @@ impl Traversal {
         if !metadata.is_dir() {
             return Err(problem(&root, "is not a folder".to_owned()));
         }
+        let boundary = options.link_boundary.as_deref().unwrap_or(&root);
+        let boundary = fs::canonicalize(boundary).map_err(|error| {
+            problem(
+                boundary,
+                format!("cannot resolve the library folder: {error}"),
+            )
+        })?;
         let resume_point = match resume_after {
             Some(resume_after) => components_under(&root, resume_after)?,
             None => Vec::new(),
@@ -331,6 +346,7 @@ impl Traversal {
         };
         Ok(Self {
             options: options.clone(),
+            boundary,
             resume_point,
             pending: vec![root_folder],
             read_folders: HashSet::new(),
@@ -351,6 +367,10 @@ impl Traversal {
                 Err(error) => return Step::Unreadable(unreadable_folder(&folder.path, &error)),
             },
         };
+        // Checked again here: the link may have changed since its parent was read.
+        if folder.is_link && !self.leads_inside(&folder.path) {
+            return Step::Unreadable(leads_out(&folder.path));
+        }
         if !self.read_folders.insert(identity) {
             return Step::Unreadable(already_read(&folder, identity));
         }
@@ -446,11 +466,19 @@ impl Traversal {
         }
     }
 
+    /// A link to a folder or an audio file is first checked to stay inside the boundary (and
+    /// reported when it does not, followed or not); any other link is ignored unresolved.
     fn classify_link(&self, entry: &Entry) -> EntryKind {
         let path = entry.dir_entry.path();
         match fs::metadata(&path) {
-            Ok(target) if target.is_dir() => {
-                if self.options.follow_folder_links {
+            Ok(target) if target.is_dir() || (target.is_file() && is_audio_name(&entry.name)) => {
+                if !self.leads_inside(&path) {
+                    EntryKind::Problem(leads_out(&path).reason)
+                } else if target.is_file() {
+                    EntryKind::AudioFile {
+                        link_target: Some(target),
+                    }
+                } else if self.options.follow_folder_links {
                     EntryKind::Folder {
                         identity: Some(FolderIdentity::of(&target)),
                         is_link: true,
@@ -459,9 +487,6 @@ impl Traversal {
                     EntryKind::Ignored
                 }
             }
-            Ok(target) if target.is_file() && is_audio_name(&entry.name) => EntryKind::AudioFile {
-                link_target: Some(target),
-            },
             Ok(_) => EntryKind::Ignored,
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
                 EntryKind::Problem(match fs::read_link(&path) {
@@ -473,6 +498,13 @@ impl Traversal {
             }
             Err(error) => EntryKind::Problem(format!("cannot follow the link: {error}")),
         }
+    }
+}
+
+impl Traversal {
+    /// Whether `link`, every component resolved, lies inside the boundary.
+    fn leads_inside(&self, link: &Path) -> bool {
+        fs::canonicalize(link).is_ok_and(|target| target.starts_with(&self.boundary))
     }
 }
 
@@ -537,6 +569,19 @@ fn problem(path: &Path, reason: String) -> WalkProblem {
 
 fn unreadable_folder(path: &Path, error: &io::Error) -> WalkProblem {
     problem(path, format!("cannot read the folder: {error}"))
+}
+
+/// The problem for a link whose target lies outside the library. It names what the link says
+/// (part of the library), never what resolving it found outside.
+fn leads_out(link: &Path) -> WalkProblem {
+    let reason = match fs::read_link(link) {
+        Ok(target) => format!(
+            "is a link to {}, outside the music folder; not followed",
+            target.display()
+        ),
+        Err(_) => "is a link that leads outside the music folder; not followed".to_owned(),
+    };
+    problem(link, reason)
 }
 
 /// The problem for a folder whose device and inode were read before: a link loop, or a second

@@ -10,6 +10,7 @@ use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use soulspot_domain::redact::redact_url;
 use soulspot_infrastructure::{DatabaseUrl, PoolSettings};
 
 /// The file read when `--config` is not given (optional: missing is fine).
@@ -42,7 +43,8 @@ pub struct LibraryConfig {
     pub music_folder: PathBuf,
     /// Whether folders and files whose names start with `.` are scanned.
     pub include_hidden: bool,
-    /// Whether symbolic links to folders are followed (loops are detected either way).
+    /// Whether symbolic links to folders are followed (loops are detected either way; a link
+    /// leading out of the music folder is never followed).
     pub follow_folder_links: bool,
     /// Files per scan batch: one transaction each, and the scan notices cancellation between
     /// batches.
@@ -197,8 +199,8 @@ pub struct AuthConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MetricsConfig {
-    /// Whether `/metrics` needs the API key like `/api` routes (open by default, for scrapers on
-    /// a trusted network).
+    /// Whether `/metrics` needs the API key like `/api` routes (by default it does; turn it off
+    /// for a scraper on a trusted network that cannot send a key).
     pub require_api_key: bool,
 }
 
@@ -221,6 +223,26 @@ pub struct ServerConfig {
     /// Responses smaller than this are sent uncompressed (compressing them costs more than it
     /// saves).
     pub compression_min_bytes: usize,
+    /// Connections open at once, across all HTTP workers; more wait until one closes.
+    pub max_connections: usize,
+    /// Seconds a connection may take to send a request's head.
+    pub request_head_timeout_secs: u64,
+    /// Seconds reading one request's body may take.
+    pub body_read_timeout_secs: u64,
+    /// Event streams (`/api/v1/events`) open at once; more are refused (503).
+    pub max_event_streams: usize,
+}
+
+impl ServerConfig {
+    /// The HTTP layer's limits from this section.
+    pub fn limits(&self) -> soulspot_api::ServerLimits {
+        soulspot_api::ServerLimits {
+            max_connections: self.max_connections,
+            request_head_timeout: Duration::from_secs(self.request_head_timeout_secs),
+            body_read_timeout: Duration::from_secs(self.body_read_timeout_secs),
+            max_event_streams: self.max_event_streams,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -268,7 +290,7 @@ impl Default for Config {
             library: LibraryConfig {
                 music_folder: PathBuf::new(),
                 include_hidden: false,
-                follow_folder_links: true,
+                follow_folder_links: false,
                 scan_batch_files: 500,
                 scan_readers: 2,
                 watch: false,
@@ -281,6 +303,10 @@ impl Default for Config {
                 cors_origins: Vec::new(),
                 max_body_bytes: 1024 * 1024,
                 compression_min_bytes: 1024,
+                max_connections: 1024,
+                request_head_timeout_secs: 5,
+                body_read_timeout_secs: 30,
+                max_event_streams: 64,
             },
             database: DatabaseConfig {
                 url: String::new(),
@@ -302,7 +328,7 @@ impl Default for Config {
                 api_key: String::new(),
             },
             metrics: MetricsConfig {
-                require_api_key: false,
+                require_api_key: true,
             },
             worker: WorkerConfig {
                 slots: 4,
@@ -386,7 +412,7 @@ impl UpstreamsConfig {
 impl UpstreamConfig {
     fn validate(&self) -> anyhow::Result<()> {
         let url = url::Url::parse(&self.base_url)
-            .with_context(|| format!("base_url {:?} is not a URL", self.base_url))?;
+            .with_context(|| format!("base_url {:?} is not a URL", redact_url(&self.base_url)))?;
         anyhow::ensure!(
             matches!(url.scheme(), "http" | "https"),
             "base_url must be http:// or https://"
@@ -447,6 +473,8 @@ impl LibraryConfig {
             walk: soulspot_domain::scan::WalkOptions {
                 include_hidden: self.include_hidden,
                 follow_folder_links: self.follow_folder_links,
+                link_boundary: Some(self.music_folder.clone())
+                    .filter(|folder| !folder.as_os_str().is_empty()),
             },
             ..soulspot_application::scan::ScanSettings::default()
         }
@@ -510,6 +538,17 @@ impl Config {
         anyhow::ensure!(
             self.server.max_body_bytes >= 1024,
             "server.max_body_bytes must be at least 1024"
+        );
+        let server = &self.server;
+        anyhow::ensure!(
+            (1..=3_600).contains(&server.request_head_timeout_secs)
+                && (1..=3_600).contains(&server.body_read_timeout_secs),
+            "server.request_head_timeout_secs and server.body_read_timeout_secs must be 1-3600"
+        );
+        anyhow::ensure!(
+            server.max_event_streams >= 1 && server.max_event_streams < server.max_connections,
+            "server.max_event_streams must be at least 1 and less than server.max_connections \
+             (event streams must never take every connection)"
         );
         let library = &self.library;
         anyhow::ensure!(
@@ -600,11 +639,23 @@ impl Config {
         }
     }
 
-    /// The effective configuration as TOML, with secrets (a database password) redacted.
+    /// The effective configuration as TOML, with secrets redacted: keys, and the user info and
+    /// secret parameters of every URL (the database's, each upstream's base URL).
     pub fn to_redacted_toml(&self) -> anyhow::Result<String> {
         let mut shown = self.clone();
         if !shown.database.url.trim().is_empty() {
             shown.database.url = self.database_url()?.redacted();
+        }
+        let upstreams = &mut shown.upstreams;
+        for upstream in [
+            &mut upstreams.musicbrainz,
+            &mut upstreams.coverartarchive,
+            &mut upstreams.lrclib,
+            &mut upstreams.spotify_accounts,
+            &mut upstreams.spotify_api,
+            &mut upstreams.slskd,
+        ] {
+            upstream.base_url = redact_url(&upstream.base_url);
         }
         if !shown.auth.api_key.is_empty() {
             shown.auth.api_key = "REDACTED".into();

@@ -9,9 +9,11 @@ use std::sync::Arc;
 use soulspot_application::JobNotices;
 use soulspot_application::health::HealthRegistry;
 use soulspot_infrastructure::SystemClock;
+use soulspot_infrastructure::private_files::{self, FolderPrivacy};
 use soulspot_infrastructure::secrets::{ApiKey, SecretKey, XChaChaCipher};
 use soulspot_infrastructure::{Database, DatabaseUrl};
 use soulspot_worker::Clock;
+use std::os::unix::fs::DirBuilderExt as _;
 use tokio::sync::watch;
 
 use crate::config::Config;
@@ -37,15 +39,20 @@ impl MigrationPolicy {
 }
 
 /// Opens the configured database, creating the data directory (and so the SQLite file) on first
-/// start.
+/// start. The data directory is made private first (0700), and so is the SQLite file's folder
+/// when it is created here.
 pub(crate) async fn open_database(config: &Config) -> anyhow::Result<Database> {
+    private_data_dir(&config.data_dir)?;
     let url = config.database_url()?;
     if let DatabaseUrl::Sqlite(path) = &url
         && let Some(parent) = path
             .parent()
-            .filter(|parent| !parent.as_os_str().is_empty())
+            .filter(|parent| !parent.as_os_str().is_empty() && !parent.exists())
     {
-        std::fs::create_dir_all(parent)
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(private_files::PRIVATE_FOLDER_MODE)
+            .create(parent)
             .with_context(|| format!("cannot create the data directory {}", parent.display()))?;
     }
     let database = Database::connect(&url, &config.pool_settings()).await?;
@@ -196,6 +203,7 @@ async fn serve_api(
             max_body_bytes: config.server.max_body_bytes,
             compression_min_bytes: config.server.compression_min_bytes,
             metrics_require_key: config.metrics.require_api_key,
+            limits: config.server.limits(),
         },
     )
     .with_health(health)
@@ -222,12 +230,7 @@ async fn serve_api(
 /// sealing stored secrets (its key file is generated on first start). Both files are created
 /// with mode 0600; their paths are logged, their contents never.
 fn load_keys(config: &Config) -> anyhow::Result<(soulspot_api::ApiKey, XChaChaCipher)> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            config.data_dir.display()
-        )
-    })?;
+    private_data_dir(&config.data_dir)?;
     let secret_key_path = config.data_dir.join(SECRET_KEY_FILE);
     let secret_key = SecretKey::load_or_create(&secret_key_path)?;
     let cipher = XChaChaCipher::new(&secret_key);
@@ -245,6 +248,32 @@ fn load_keys(config: &Config) -> anyhow::Result<(soulspot_api::ApiKey, XChaChaCi
         config.auth.api_key.clone()
     };
     Ok((soulspot_api::ApiKey::new(api_key), cipher))
+}
+
+/// Creates the data directory with mode 0700, or makes an existing one private; says so when it
+/// had to correct the mode (which it does once: afterwards the mode is right).
+fn private_data_dir(data_dir: &std::path::Path) -> anyhow::Result<()> {
+    let privacy = private_files::private_folder(data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {} (or make it private)",
+            data_dir.display()
+        )
+    })?;
+    match privacy {
+        FolderPrivacy::Fixed(change) => tracing::warn!(
+            path = %change.path.display(),
+            was = format!("{:o}", change.was),
+            "the data directory was open to other users; made it private (0700)"
+        ),
+        FolderPrivacy::Shared { mode } => tracing::warn!(
+            path = %data_dir.display(),
+            mode = format!("{mode:o}"),
+            "the data directory is a shared folder (sticky bit); its mode is left alone, choose a \
+             folder of SoulSpot's own"
+        ),
+        FolderPrivacy::Created | FolderPrivacy::AlreadyPrivate => {}
+    }
+    Ok(())
 }
 
 /// Histogram samples accumulate between scrapes; folding them in every few seconds keeps memory

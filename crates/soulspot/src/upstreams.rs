@@ -23,6 +23,8 @@ use soulspot_infrastructure::upstreams::musicbrainz::{MusicBrainzClient, musicbr
 use soulspot_infrastructure::upstreams::slskd::{SlskdClient, SlskdSettings};
 use soulspot_infrastructure::upstreams::spotify::SpotifyAccountsClient;
 
+use soulspot_domain::redact::redact_url;
+
 use crate::config::{Config, UpstreamConfig};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -44,6 +46,7 @@ pub struct Upstreams {
 }
 
 pub fn build(config: &Config, health: &HealthRegistry) -> anyhow::Result<Upstreams> {
+    warn_of_plain_http(config);
     let http = &config.http;
     let client = HttpClient::new(&HttpClientSettings {
         connect_timeout: Duration::from_secs(http.connect_timeout_secs),
@@ -148,6 +151,30 @@ fn policy(
         },
     );
     Upstream::new(client.clone(), settings, handle).with_context(|| format!("upstreams.{name}"))
+}
+
+/// One warning per upstream reached over plain `http://` on another machine: its answers (and
+/// the credentials sent to it) cross the network unprotected. Loopback is fine (slskd's default).
+fn warn_of_plain_http(config: &Config) {
+    for (name, upstream) in config.upstreams.named() {
+        let Ok(url) = url::Url::parse(&upstream.base_url) else {
+            continue;
+        };
+        let is_loopback = match url.host() {
+            Some(url::Host::Ipv4(address)) => address.is_loopback(),
+            Some(url::Host::Ipv6(address)) => address.is_loopback(),
+            Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            None => false,
+        };
+        if url.scheme() == "http" && !is_loopback {
+            tracing::warn!(
+                upstream = name,
+                base_url = %redact_url(&upstream.base_url),
+                "upstream reached over plain http on another machine: its answers and any key \
+                 sent to it can be read and changed on the way; prefer https"
+            );
+        }
+    }
 }
 
 fn cache(config: &UpstreamConfig) -> CacheSettings {

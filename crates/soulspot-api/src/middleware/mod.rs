@@ -1,5 +1,6 @@
 //! Cross-cutting HTTP concerns that wrap every route: response compression, request ids with
-//! metrics and one log event per request, and the Prometheus scrape endpoint.
+//! metrics and one log event per request, the Prometheus scrape endpoint, and the deadline for
+//! reading a request's body.
 //!
 //! Order matters when wrapping the `App`: actix runs the middleware registered last first, so
 //! register `Compression` before `RequestObserver`. The observer is then the outermost layer: it
@@ -14,6 +15,7 @@
 //! ```
 
 pub mod compress;
+pub mod deadline;
 pub mod metrics;
 pub mod observe;
 

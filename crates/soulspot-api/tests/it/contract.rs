@@ -342,6 +342,7 @@ async fn cors_answers_configured_origins_only() {
             max_body_bytes: crate::MAX_BODY,
             compression_min_bytes: 1024,
             metrics_require_key: false,
+            limits: soulspot_api::ServerLimits::default(),
         },
     );
     let app = actix_web::test::init_service(soulspot_api::app(state)).await;

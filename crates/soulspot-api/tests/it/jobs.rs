@@ -275,15 +275,37 @@ async fn an_open_breaker_shows_in_workers_ready_and_metrics() {
         .clone();
     assert_eq!(slskd["breaker"], "open");
     assert_eq!(slskd["kind"], "upstream");
-    assert_eq!(slskd["last_error"], "connection refused");
+    assert_eq!(slskd["consecutive_failures"], 3);
+    assert_eq!(
+        slskd["last_error"],
+        serde_json::Value::Null,
+        "an open route shows states, not what an upstream wrote"
+    );
+    let keyed = call(
+        &app,
+        TestRequest::get()
+            .uri("/health/workers")
+            .insert_header(("X-Api-Key", crate::KEY))
+            .to_request(),
+    )
+    .await
+    .json();
+    let slskd_in_detail = keyed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|component| component["name"] == "slskd")
+        .unwrap()
+        .clone();
+    assert_eq!(slskd_in_detail["last_error"], "connection refused");
     let ready = call(&app, TestRequest::get().uri("/health/ready").to_request()).await;
     assert_eq!(ready.status, 503);
-    assert!(
-        ready.json()["checks"][1]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("slskd")
-    );
+    let detail = ready.json()["checks"][1]["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(detail.contains("slskd"), "{detail}");
+    assert!(!detail.contains("connection refused"), "{detail}");
     let metrics = call(&app, TestRequest::get().uri("/metrics").to_request()).await;
     let text = String::from_utf8(metrics.body).unwrap();
     assert!(

@@ -37,6 +37,7 @@ pub fn state(database: &Database, keys: &tempfile::TempDir) -> ApiState<Database
             max_body_bytes: MAX_BODY,
             compression_min_bytes: 1024,
             metrics_require_key: false,
+            limits: soulspot_api::ServerLimits::default(),
         },
     )
     .with_events(soulspot_api::EventSource(std::sync::Arc::new(

@@ -1,6 +1,6 @@
 //! The walker port: lists the music folder, folder by folder, in a fixed order.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
 
@@ -18,6 +18,10 @@ pub trait LibraryWalker: Send + Sync {
     /// The walk never fails as a whole once started: an unreadable folder, a dangling link, a
     /// symlink loop or a path too long for the system is a problem, and the walk goes on. Only a
     /// root that cannot be listed at all is an error.
+    ///
+    /// Links never lead out: a link (to a folder or to a file) is followed only when its target,
+    /// every component resolved, lies inside [`WalkOptions::link_boundary`]; a link that leads
+    /// out is one [`WalkProblem`] (on the link's own path) and nothing behind it is listed.
     fn walk(
         &self,
         root: &Path,
@@ -38,24 +42,21 @@ pub trait LibraryWalker: Send + Sync {
     fn is_file(&self, path: &Path) -> bool;
 }
 
-/// What a walk includes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a walk includes. The default: no hidden entries, no folder links, links bounded by the
+/// walk's root.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WalkOptions {
     /// Whether folders and files whose names start with `.` are walked (AppleDouble `._*` files are
     /// skipped either way: they are macOS metadata, never audio).
     pub include_hidden: bool,
     /// Whether symbolic links to folders are followed (loops are detected and reported either way;
-    /// links to files are always followed).
+    /// links to audio files are followed). Off by default: a folder link is a second way into
+    /// the tree that the user has to ask for.
     pub follow_folder_links: bool,
-}
-
-impl Default for WalkOptions {
-    fn default() -> Self {
-        Self {
-            include_hidden: false,
-            follow_folder_links: true,
-        }
-    }
+    /// The folder no followed link may lead out of: the music folder, when a scan covers only
+    /// part of it (so a link to a sibling folder inside the library still counts as inside).
+    /// `None`: the walk's root.
+    pub link_boundary: Option<PathBuf>,
 }
 
 /// One step of a walk.

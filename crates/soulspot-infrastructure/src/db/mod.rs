@@ -46,6 +46,7 @@ pub use pool::{Backend, DbPool, PoolSettings, PoolStatus, StatementCounter};
 
 use soulspot_domain::RepositoryError;
 use soulspot_domain::ports::{DatabaseProbe, DatabaseStatus};
+use soulspot_domain::redact::redact_url;
 
 /// The SQLite arm of the repository macros: `$body` runs in one `spawn_blocking` on the pooled
 /// synchronous connection, inside `BEGIN IMMEDIATE … COMMIT` when `immediate` is given.
@@ -213,6 +214,16 @@ impl DatabaseUrl {
                 "unsupported database scheme {scheme:?}: use sqlite://PATH or postgres://…"
             )));
         }
+        // libpq's `host=… user=… password=…` form would otherwise be taken for a file name (and
+        // the password written into the folder's listing).
+        let words: Vec<&str> = value.split_whitespace().collect();
+        if words.len() > 1 && words.iter().all(|word| word.contains('=')) {
+            return Err(ConnectError::InvalidUrl(
+                "a `key=value` connection string is not supported: write it as \
+                 postgres://user@host/database"
+                    .into(),
+            ));
+        }
         let path = value
             .strip_prefix("sqlite://")
             .or_else(|| value.strip_prefix("sqlite:"))
@@ -233,17 +244,12 @@ impl DatabaseUrl {
         }
     }
 
-    /// The URL with any password replaced, for logs and `soulspot config`.
+    /// The URL with its user info and secret parameters (`?password=`) replaced, for logs and
+    /// `soulspot config` (the domain's rule: [`soulspot_domain::redact::redact_url`]).
     pub fn redacted(&self) -> String {
         match self {
-            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
-            Self::Postgres(value) => match url::Url::parse(value) {
-                Ok(mut parsed) if parsed.password().is_some() => {
-                    let _ = parsed.set_password(Some("REDACTED"));
-                    parsed.to_string()
-                }
-                _ => value.clone(),
-            },
+            Self::Sqlite(path) => redact_url(&format!("sqlite://{}", path.display())),
+            Self::Postgres(value) => redact_url(value),
         }
     }
 }
@@ -278,7 +284,35 @@ impl std::fmt::Debug for Database {
 impl Database {
     /// Builds the pool and opens one connection to prove the database is reachable, so a bad
     /// path or an unreachable server fails here, at start-up, with the reason.
+    ///
+    /// An SQLite file is created with mode 0600 before SQLite opens it (so its log and index are
+    /// too), and an existing one readable by others is made private (logged once, here).
     pub async fn connect(url: &DatabaseUrl, settings: &PoolSettings) -> Result<Self, ConnectError> {
+        if let DatabaseUrl::Sqlite(path) = url {
+            let fixed = crate::private_files::private_sqlite_files(path).map_err(|error| {
+                ConnectError::Unreachable(format!(
+                    "cannot create the database file {} with mode 0600: {error}",
+                    path.display()
+                ))
+            })?;
+            if !fixed.is_empty() {
+                let files: Vec<String> = fixed
+                    .iter()
+                    .map(|change| {
+                        format!(
+                            "{} ({:o} -> {:o})",
+                            change.path.display(),
+                            change.was,
+                            change.now
+                        )
+                    })
+                    .collect();
+                tracing::warn!(
+                    files = %files.join(", "),
+                    "the database files were readable by other users; made them private (0600)"
+                );
+            }
+        }
         let statements = StatementCounter::default();
         let pool = DbPool::build(url, settings, statements.clone())?;
         pool.check_connection().await?;

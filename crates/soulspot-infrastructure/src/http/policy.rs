@@ -4,7 +4,9 @@
 //!    longer than the caller may wait: a long ban shows in health, never as a hot retry loop);
 //! 2. ask the circuit breaker (open: fail fast);
 //! 3. take one of the upstream's concurrency permits, then a rate-limit slot;
-//! 4. send with the request timeout, read the body up to a size limit, follow redirects of GETs;
+//! 4. send with the request timeout, read the body up to a size limit, follow redirects of GETs
+//!    (never from https to http; none at all for a policy built with
+//!    [`Upstream::refusing_redirects`], where a 3xx fails the call);
 //! 5. retry transport failures, timeouts, 429, 500, 502, 503 and 504 with exponential backoff and
 //!    jitter (`backon`), waiting what `Retry-After` asks instead when the response says so — only
 //!    for idempotent requests: a POST is never repeated blindly;
@@ -22,6 +24,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body_util::{BodyExt as _, Full, Limited};
 use soulspot_application::breaker::{BreakerOpen, BreakerPermit};
 use soulspot_application::health::ComponentHandle;
+use soulspot_domain::redact::redact_url;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
@@ -221,6 +224,12 @@ pub enum UpstreamError {
     },
     #[error("{upstream}: the answer is larger than {limit} bytes")]
     TooLarge { upstream: String, limit: usize },
+    #[error("{upstream}: refused a redirect ({status}): {reason}")]
+    RedirectRefused {
+        upstream: String,
+        status: u16,
+        reason: String,
+    },
     #[error("unexpected answer (status {status}): {message}")]
     Decode { status: u16, message: String },
     #[error("invalid request: {0}")]
@@ -250,6 +259,8 @@ impl AttemptError {
 #[derive(Clone)]
 pub struct Upstream {
     shared: Arc<Shared>,
+    /// Whether GET and HEAD follow redirects (up to the settings' `max_redirects`).
+    follows_redirects: bool,
 }
 
 struct Shared {
@@ -269,7 +280,7 @@ impl std::fmt::Debug for Upstream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Upstream")
             .field("name", &self.shared.settings.name)
-            .field("base_url", &self.shared.settings.base_url)
+            .field("base_url", &redact_url(&self.shared.settings.base_url))
             .finish_non_exhaustive()
     }
 }
@@ -295,7 +306,8 @@ impl Upstream {
         url::Url::parse(&settings.base_url).map_err(|error| {
             UpstreamError::InvalidRequest(format!(
                 "{}: the base URL {:?} is invalid: {error}",
-                settings.name, settings.base_url
+                settings.name,
+                redact_url(&settings.base_url)
             ))
         })?;
         Ok(Self {
@@ -309,7 +321,21 @@ impl Upstream {
                 paused_until: Mutex::new(None),
                 settings,
             }),
+            follows_redirects: true,
         })
+    }
+
+    /// The same policy (limits, pause and breaker shared) with redirects refused: any 3xx answer
+    /// fails the call with [`UpstreamError::RedirectRefused`]. For services that never redirect
+    /// (Spotify), so that a token is never carried, or an answer taken, from anywhere else.
+    pub fn refusing_redirects(mut self) -> Self {
+        self.follows_redirects = false;
+        self
+    }
+
+    /// Whether this policy follows redirects at all.
+    pub fn follows_redirects(&self) -> bool {
+        self.follows_redirects
     }
 
     pub fn name(&self) -> &str {
@@ -509,7 +535,9 @@ impl Upstream {
                 }
                 UpstreamError::Status { .. } => "server_error",
                 UpstreamError::Timeout { .. } => "timeout",
-                UpstreamError::TooLarge { .. } | UpstreamError::Decode { .. } => "bad_response",
+                UpstreamError::TooLarge { .. }
+                | UpstreamError::Decode { .. }
+                | UpstreamError::RedirectRefused { .. } => "bad_response",
                 _ => "transport",
             },
         };
@@ -551,21 +579,42 @@ impl Upstream {
         loop {
             let foreign = origin_of(&url) != origin;
             let response = self.exchange(request, &url, foreign).await?;
+            let status = response.status;
+            let refused = |reason: String| {
+                AttemptError::permanent(UpstreamError::RedirectRefused {
+                    upstream: shared.settings.name.clone(),
+                    status: status.as_u16(),
+                    reason,
+                })
+            };
+            // 304 answers a conditional request: not a pointer elsewhere.
+            if status.is_redirection()
+                && status != StatusCode::NOT_MODIFIED
+                && !self.follows_redirects
+            {
+                return Err(refused(
+                    "this service is not allowed to redirect".to_owned(),
+                ));
+            }
             let redirect =
-                response.status.is_redirection() && follows && hops < shared.settings.max_redirects;
+                status.is_redirection() && follows && hops < shared.settings.max_redirects;
             let location = response.header("location").map(str::to_owned);
             match (redirect, location) {
                 (true, Some(location)) => {
                     hops += 1;
-                    url = url::Url::parse(&url)
-                        .and_then(|base| base.join(&location))
-                        .map(String::from)
-                        .map_err(|error| {
+                    url = next_hop(&url, &location).map_err(|refusal| match refusal {
+                        HopRefusal::Unreadable(message) => {
                             AttemptError::permanent(UpstreamError::Decode {
-                                status: response.status.as_u16(),
-                                message: format!("bad redirect location {location:?}: {error}"),
+                                status: status.as_u16(),
+                                message,
                             })
-                        })?;
+                        }
+                        HopRefusal::Downgrade => refused(
+                            "from https to plain http (the answer could be read and changed on \
+                             the way)"
+                                .to_owned(),
+                        ),
+                    })?;
                 }
                 _ => return Ok(response),
             }
@@ -609,7 +658,8 @@ impl Upstream {
             .body(Full::new(request.body.clone()))
             .map_err(|error| {
                 AttemptError::permanent(UpstreamError::InvalidRequest(format!(
-                    "cannot build a request to {url}: {error}"
+                    "cannot build a request to {}: {error}",
+                    redact_url(url)
                 )))
             })?;
         let response = shared.client.send(outgoing).await.map_err(|error| {
@@ -656,6 +706,32 @@ impl Upstream {
     }
 }
 
+/// Why a redirect is not followed.
+#[derive(Debug, PartialEq, Eq)]
+enum HopRefusal {
+    /// The location is not a URL (relative to the current one).
+    Unreadable(String),
+    /// From https to http.
+    Downgrade,
+}
+
+/// Where a redirect from `current` to `location` leads, unless it leaves https for http.
+fn next_hop(current: &str, location: &str) -> Result<String, HopRefusal> {
+    let current = url::Url::parse(current).map_err(|error| {
+        HopRefusal::Unreadable(format!("bad URL {:?}: {error}", redact_url(current)))
+    })?;
+    let next = current.join(location).map_err(|error| {
+        HopRefusal::Unreadable(format!(
+            "bad redirect location {:?}: {error}",
+            redact_url(location)
+        ))
+    })?;
+    if current.scheme() == "https" && next.scheme() != "https" {
+        return Err(HopRefusal::Downgrade);
+    }
+    Ok(next.into())
+}
+
 /// Headers that carry credentials, dropped on a redirect to another origin.
 const CREDENTIAL_HEADERS: &[&str] = &[
     "authorization",
@@ -673,4 +749,46 @@ fn origin_of(url: &str) -> Option<String> {
         url.host_str()?,
         url.port_or_known_default()?
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redirect_never_leaves_https_for_http() {
+        assert_eq!(
+            next_hop(
+                "https://coverartarchive.org/release/x/front",
+                "http://ia.example/1.jpg"
+            ),
+            Err(HopRefusal::Downgrade)
+        );
+        assert_eq!(
+            next_hop("https://a.example/x", "//b.example/y").as_deref(),
+            Ok("https://b.example/y"),
+            "a scheme-relative location stays on https"
+        );
+        assert_eq!(
+            next_hop("https://a.example/x", "https://b.example/y").as_deref(),
+            Ok("https://b.example/y")
+        );
+        assert_eq!(
+            next_hop("http://127.0.0.1:9/x", "/y").as_deref(),
+            Ok("http://127.0.0.1:9/y")
+        );
+        assert_eq!(
+            next_hop("http://127.0.0.1:9/x", "https://a.example/y").as_deref(),
+            Ok("https://a.example/y"),
+            "an upgrade is fine"
+        );
+        assert!(matches!(
+            next_hop("https://a.example/x", "ftp://a.example/y"),
+            Err(HopRefusal::Downgrade)
+        ));
+        assert!(matches!(
+            next_hop("https://a.example/x", "http://[::1"),
+            Err(HopRefusal::Unreadable(_))
+        ));
+    }
 }

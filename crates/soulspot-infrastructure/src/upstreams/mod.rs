@@ -39,12 +39,12 @@ pub(crate) fn failure(service: &str, error: UpstreamError) -> UpstreamFailure {
                 retry_in: None,
             }
         }
-        error @ (UpstreamError::TooLarge { .. } | UpstreamError::Decode { .. }) => {
-            UpstreamFailure::Malformed {
-                service,
-                message: error.to_string(),
-            }
-        }
+        error @ (UpstreamError::TooLarge { .. }
+        | UpstreamError::Decode { .. }
+        | UpstreamError::RedirectRefused { .. }) => UpstreamFailure::Malformed {
+            service,
+            message: error.to_string(),
+        },
         UpstreamError::InvalidRequest(message) => UpstreamFailure::Refused {
             service,
             status: 0,

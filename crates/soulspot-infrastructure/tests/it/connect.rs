@@ -46,6 +46,15 @@ fn urls_are_parsed_and_redacted() {
     let pg = DatabaseUrl::parse("postgres://me:secret@db/soulspot").unwrap();
     assert!(!pg.redacted().contains("secret"));
     assert!(!format!("{pg:?}").contains("secret"));
+    let in_query = DatabaseUrl::parse("postgres://me@db/soulspot?password=secret").unwrap();
+    assert_eq!(
+        in_query.redacted(),
+        "postgres://REDACTED@db/soulspot?password=REDACTED"
+    );
+    assert!(
+        DatabaseUrl::parse("host=db user=me password=secret").is_err(),
+        "libpq's key=value form is not a file name"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

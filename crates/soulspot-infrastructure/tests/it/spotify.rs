@@ -44,8 +44,14 @@ async fn started() -> RunningSpotify {
     SpotifyFake::start(small_household()).await
 }
 
-/// An upstream policy for tests: short backoffs, a 5-second longest wait, no redirects followed.
+/// An upstream policy for tests: short backoffs, a 5-second longest wait. Redirects are left at
+/// the policy's default (followed): the Spotify clients must refuse them themselves.
 fn upstream(name: &str, base_url: String) -> Upstream {
+    upstream_with_redirects(name, base_url, 5)
+}
+
+/// [`upstream`] following at most `max_redirects` redirects.
+fn upstream_with_redirects(name: &str, base_url: String, max_redirects: u8) -> Upstream {
     let mut settings = UpstreamSettings::new(name, base_url, "SoulSpot-test/1 ( tests )");
     settings.retry = RetrySettings {
         max_retries: 2,
@@ -53,7 +59,7 @@ fn upstream(name: &str, base_url: String) -> Upstream {
         max_delay: Duration::from_millis(50),
         max_wait: Duration::from_secs(5),
     };
-    settings.max_redirects = 0;
+    settings.max_redirects = max_redirects;
     let handle = HealthRegistry::new(std::sync::Arc::new(soulspot_infrastructure::SystemClock))
         .register_upstream(
             name,

@@ -26,6 +26,19 @@ fn all_options(include_hidden: bool, follow_folder_links: bool) -> WalkOptions {
     WalkOptions {
         include_hidden,
         follow_folder_links,
+        link_boundary: None,
+    }
+}
+
+fn following_links() -> WalkOptions {
+    all_options(false, true)
+}
+
+/// Options for a walk of part of a library whose music folder is `music_folder`.
+fn inside_library(music_folder: &Path, follow_folder_links: bool) -> WalkOptions {
+    WalkOptions {
+        link_boundary: Some(music_folder.to_owned()),
+        ..all_options(false, follow_folder_links)
     }
 }
 
@@ -260,14 +273,16 @@ fn names_that_are_not_utf8_are_listed_and_their_paths_round_trip() {
 #[test]
 fn a_link_to_a_file_is_listed_under_the_link_path() {
     let temp = TempDir::new().unwrap();
-    let root = temp.path().join("library");
-    let outside = temp.path().join("elsewhere/real.flac");
-    write_file(&outside, b"real audio");
+    // The walk covers one folder of the library; the link leads to another one.
+    let music_folder = temp.path();
+    let root = music_folder.join("library");
+    let elsewhere = music_folder.join("elsewhere/real.flac");
+    write_file(&elsewhere, b"real audio");
     fs::create_dir_all(&root).unwrap();
-    symlink(&outside, root.join("linked.flac")).unwrap();
-    symlink(&outside, root.join("linked-cover.jpg")).unwrap();
+    symlink(&elsewhere, root.join("linked.flac")).unwrap();
+    symlink(&elsewhere, root.join("linked-cover.jpg")).unwrap();
 
-    let events = walk_events(&root, &default_options(), None);
+    let events = walk_events(&root, &inside_library(music_folder, false), None);
 
     let listed = folder_at(&root, &events, "");
     assert_eq!(file_names(listed), ["linked.flac"]);
@@ -283,8 +298,8 @@ fn a_link_to_a_folder_is_walked_under_its_path_only_when_following_links() {
     fs::create_dir_all(&root).unwrap();
     symlink(temp.path().join("elsewhere"), root.join("linked")).unwrap();
 
-    let followed = walk_events(&root, &all_options(false, true), None);
-    let not_followed = walk_events(&root, &all_options(false, false), None);
+    let followed = walk_events(&root, &inside_library(temp.path(), true), None);
+    let not_followed = walk_events(&root, &inside_library(temp.path(), false), None);
 
     assert_eq!(
         relative_folder_paths(&root, &followed),
@@ -309,7 +324,7 @@ fn a_link_loop_ends_with_a_problem_and_every_real_folder_once() {
     symlink("../..", root.join("a/b/up-to-root")).unwrap();
     symlink(".", root.join("c/itself")).unwrap();
 
-    let events = walk_events(root, &default_options(), None);
+    let events = walk_events(root, &following_links(), None);
 
     assert_eq!(relative_folder_paths(root, &events), ["", "a", "a/b", "c"]);
     let problems = problems(&events);
@@ -340,12 +355,116 @@ fn a_second_link_to_a_folder_already_walked_is_not_walked_again() {
     write_file(&root.join("album/1.mp3"), b"audio");
     symlink("album", root.join("same-album")).unwrap();
 
-    let events = walk_events(root, &default_options(), None);
+    let events = walk_events(root, &following_links(), None);
 
     assert_eq!(relative_folder_paths(root, &events), ["", "album"]);
     let problems = problems(&events);
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].path.to_path_buf(), root.join("same-album"));
+}
+
+#[test]
+fn folder_links_are_not_followed_by_default() {
+    let temp = TempDir::new().unwrap();
+    let root = temp.path();
+    write_file(&root.join("album/1.mp3"), b"audio");
+    symlink("album", root.join("same-album")).unwrap();
+
+    let events = walk_events(root, &default_options(), None);
+
+    assert_eq!(relative_folder_paths(root, &events), ["", "album"]);
+    assert!(problems(&events).is_empty(), "{events:#?}");
+}
+
+/// A music folder with links to `/etc`, to a sibling folder outside it, to a file outside it,
+/// and to a folder and a file inside it.
+fn library_with_links_out(temp: &Path) -> PathBuf {
+    let music = temp.join("music");
+    write_file(&music.join("album/1.mp3"), b"audio");
+    write_file(&temp.join("sibling/album/2.mp3"), b"outside audio");
+    write_file(&temp.join("outside.flac"), b"outside audio");
+    symlink("/etc", music.join("etc_link")).unwrap();
+    symlink("../sibling", music.join("sibling_link")).unwrap();
+    symlink(
+        temp.join("outside.flac"),
+        music.join("album/outside_link.flac"),
+    )
+    .unwrap();
+    symlink("album", music.join("inside_link")).unwrap();
+    symlink("1.mp3", music.join("album/inside_link.mp3")).unwrap();
+    music
+}
+
+#[test]
+fn links_that_lead_out_of_the_library_are_reported_once_and_never_followed() {
+    let temp = TempDir::new().unwrap();
+    let music = library_with_links_out(temp.path());
+    let real_music = fs::canonicalize(&music).unwrap();
+
+    for follow_folder_links in [false, true] {
+        let options = inside_library(&music, follow_folder_links);
+        let events = walk_events(&music, &options, None);
+
+        for folder in folders(&events) {
+            for path in std::iter::once(&folder.path).chain(folder.files.iter().map(|f| &f.path)) {
+                let resolved = fs::canonicalize(path.to_path_buf()).unwrap();
+                assert!(
+                    resolved.starts_with(&real_music),
+                    "{path:?} leads to {resolved:?} (following: {follow_folder_links})"
+                );
+            }
+        }
+        let mut outside: Vec<_> = problems(&events)
+            .into_iter()
+            .filter(|problem| problem.reason.contains("outside the music folder"))
+            .map(|problem| relative(&music, &problem.path))
+            .collect();
+        outside.sort();
+        assert_eq!(
+            outside,
+            ["album/outside_link.flac", "etc_link", "sibling_link"],
+            "following: {follow_folder_links}"
+        );
+        // The folder behind the inside link is listed once, under one of its two paths.
+        let album_listings = folders(&events)
+            .iter()
+            .filter(|folder| !relative(&music, &folder.path).is_empty())
+            .count();
+        assert_eq!(album_listings, 1, "{events:#?}");
+        assert_eq!(
+            FsWalker::new().count(&music, &options),
+            WalkTotals {
+                folders: 2,
+                files: 2
+            },
+            "the file and its inside link; nothing from outside"
+        );
+    }
+}
+
+#[test]
+fn a_link_leading_out_of_a_walk_of_part_of_the_library_is_judged_by_the_music_folder() {
+    let temp = TempDir::new().unwrap();
+    let music = library_with_links_out(temp.path());
+    let root = music.join("album");
+
+    // Without a boundary the walk's own root is the boundary: a link to a sibling inside the
+    // library leads out of it.
+    symlink("../inside_target", root.join("to_sibling")).unwrap();
+    write_file(&music.join("inside_target/3.mp3"), b"audio");
+    let unbounded = walk_events(&root, &following_links(), None);
+    let bounded = walk_events(&root, &inside_library(&music, true), None);
+
+    assert!(
+        problems(&unbounded)
+            .iter()
+            .any(|problem| problem.path.to_path_buf() == root.join("to_sibling"))
+    );
+    assert_eq!(
+        relative_folder_paths(&root, &bounded),
+        ["", "to_sibling"],
+        "{bounded:#?}"
+    );
 }
 
 #[test]
@@ -665,7 +784,7 @@ fn resuming_after_any_folder_yields_exactly_the_events_after_it() {
     let temp = TempDir::new().unwrap();
     let root = temp.path();
     nested_tree(root);
-    let full = walk_events(root, &default_options(), None);
+    let full = walk_events(root, &following_links(), None);
     assert_eq!(problems(&full).len(), 2, "{full:#?}");
     assert_eq!(folders(&full).len(), 15);
 
@@ -673,7 +792,7 @@ fn resuming_after_any_folder_yields_exactly_the_events_after_it() {
         let WalkEvent::Folder(resume_point) = event else {
             continue;
         };
-        let resumed = walk_events(root, &default_options(), Some(&resume_point.path));
+        let resumed = walk_events(root, &following_links(), Some(&resume_point.path));
         assert_eq!(
             resumed,
             full[index + 1..],

@@ -4,6 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod crash;
+mod limits;
+mod private_data;
+mod redaction;
 mod scan;
 mod scan_process;
 
@@ -48,14 +51,20 @@ fn command(directory: &Path) -> Command {
 }
 
 /// Starts `soulspot serve` in `directory` on a free port and waits until it listens.
+fn start(directory: &Path, extra: &[&str]) -> Server {
+    start_with(directory, extra, &[])
+}
+
+/// [`start`] with environment variables set.
 #[expect(
     clippy::zombie_processes,
     reason = "the child moves into Server, whose Drop kills and waits for it"
 )]
-fn start(directory: &Path, extra: &[&str]) -> Server {
+fn start_with(directory: &Path, extra: &[&str], variables: &[(&str, &str)]) -> Server {
     let mut child = command(directory)
         .args(["serve", "--bind", "127.0.0.1:0"])
         .args(extra)
+        .envs(variables.iter().copied())
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
@@ -163,6 +172,8 @@ fn fresh_start_creates_the_database_and_answers_health() {
     let (status, body) = get(server.address, "/health/ready");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("schema current"), "{body}");
+    let (status, body) = get(server.address, "/metrics");
+    assert_eq!(status, 401, "/metrics needs the key by default: {body}");
     let status = terminate(&mut server);
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
     let first_log = drain(&server.log).join("\n");

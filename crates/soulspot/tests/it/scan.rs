@@ -60,6 +60,7 @@ on_both_backends! {
     a_file_fills_the_wanted_playlist_track_it_matches => fills_wanted_tracks;
     a_cancelled_scan_resumes_to_the_database_an_uninterrupted_scan_makes => cancel_and_resume;
     a_file_moved_to_a_folder_of_the_batch_before_its_old_one_is_moved_not_missing => move_across_batches;
+    links_out_of_the_music_folder_are_reported_and_nothing_behind_them_is_stored => links_out;
 }
 
 /// A tag reader that counts the files it opens.
@@ -91,9 +92,14 @@ impl Harness {
             reader.clone(),
             Arc::new(soulspot_infrastructure::SystemClock),
             // Small batches, so a test library spans several.
+            // Folder links followed (inside the library only), so loops are met.
             ScanSettings {
                 batch_files: 7,
                 batch_folders: 5,
+                walk: soulspot_domain::scan::WalkOptions {
+                    follow_folder_links: true,
+                    ..soulspot_domain::scan::WalkOptions::default()
+                },
                 ..ScanSettings::default()
             },
         );
@@ -254,6 +260,72 @@ async fn file_at(database: &Database, path: &Path) -> soulspot_domain::LibraryFi
         .await
         .unwrap()
         .unwrap_or_else(|| panic!("no row for {}", path.display()))
+}
+
+async fn links_out(database: Database) {
+    let harness = Harness::new(database.clone());
+    let music = harness.music.path();
+    let outside = tempfile::tempdir().unwrap();
+    harness.write(
+        "album/01.mp3",
+        TemplateFormat::ALL[0],
+        tags("Inside", "A", "B", 1),
+    );
+    for relative in ["sibling/album/02.mp3", "outside.mp3"] {
+        let path = outside.path().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        write_tagged_copy(
+            TemplateFormat::ALL[0],
+            &path,
+            &TagsToWrite {
+                tags: tags("Outside", "A", "B", 2),
+                front_cover: false,
+            },
+        )
+        .unwrap();
+    }
+    use std::os::unix::fs::symlink;
+    symlink("/etc", music.join("etc_link")).unwrap();
+    symlink(outside.path().join("sibling"), music.join("sibling_link")).unwrap();
+    symlink(
+        outside.path().join("outside.mp3"),
+        music.join("album/outside_link.mp3"),
+    )
+    .unwrap();
+    symlink("album", music.join("inside_link")).unwrap();
+
+    let summary = harness.scan(ScanMode::Full).await;
+
+    let root = harness.root();
+    let stored = dump(&database).await;
+    let files: Vec<&String> = stored
+        .iter()
+        .filter(|line| line.contains(" size "))
+        .collect();
+    assert_eq!(files.len(), 1, "the inside file once: {stored:#?}");
+    for line in &files {
+        assert!(line.starts_with(&root.display().to_string()), "{line}");
+    }
+    let mut outside_links: Vec<String> = summary
+        .problems
+        .iter()
+        .filter(|problem| problem.reason.contains("outside the music folder"))
+        .map(|problem| problem.path.to_string())
+        .collect();
+    outside_links.sort();
+    assert_eq!(
+        outside_links,
+        [
+            root.join("album/outside_link.mp3").display().to_string(),
+            root.join("etc_link").display().to_string(),
+            root.join("sibling_link").display().to_string(),
+        ],
+        "{summary:#?}"
+    );
+    for problem in &summary.problems {
+        assert!(problem.path.to_path_buf().starts_with(&root), "{problem:?}");
+        assert!(!problem.reason.contains("/etc/"), "{problem:?}");
+    }
 }
 
 async fn every_format_round_trips(database: Database) {

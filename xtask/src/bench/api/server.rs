@@ -46,6 +46,7 @@ impl Server {
                 max_body_bytes: 1024 * 1024,
                 compression_min_bytes: 1024,
                 metrics_require_key: false,
+                limits: soulspot_api::ServerLimits::default(),
             },
         );
         // As `serve` does: histogram samples are folded in every few seconds.

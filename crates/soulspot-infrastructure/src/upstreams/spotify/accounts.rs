@@ -40,10 +40,11 @@ pub struct SpotifyAccountsClient {
 
 impl SpotifyAccountsClient {
     /// `upstream`'s base URL is the accounts service root (see
-    /// [`SPOTIFY_ACCOUNTS_URL`](super::SPOTIFY_ACCOUNTS_URL)).
+    /// [`SPOTIFY_ACCOUNTS_URL`](super::SPOTIFY_ACCOUNTS_URL)). The client refuses redirects
+    /// whatever the policy's settings: a 3xx is an error.
     pub fn new(upstream: Upstream, client_id: impl Into<String>) -> Self {
         Self {
-            upstream,
+            upstream: upstream.refusing_redirects(),
             client_id: client_id.into(),
         }
     }

@@ -127,11 +127,11 @@ impl<S> std::fmt::Debug for SpotifyLibraryClient<S> {
 
 impl<S: SpotifySession> SpotifyLibraryClient<S> {
     /// `upstream`'s base URL is the Web API root (see [`SPOTIFY_API_URL`](super::SPOTIFY_API_URL)).
-    /// Give it `max_redirects: 0`: the Web API does not redirect, and a followed redirect would
-    /// carry the bearer token along.
+    /// The client refuses redirects whatever the policy's settings (the Web API does not
+    /// redirect, and a followed redirect would carry the bearer token along): a 3xx is an error.
     pub fn new(upstream: Upstream, session: S) -> Self {
         Self {
-            upstream,
+            upstream: upstream.refusing_redirects(),
             session,
             batch_refused: Default::default(),
         }

@@ -13,13 +13,14 @@ use soulspot_testkit::fake::spotify::{RefreshTokenPolicy, RunningSpotify};
 
 use super::{
     CLIENT_ID, FixedSession, REDIRECT_URI, accounts_client, accounts_client_for, library, started,
-    token_requests, upstream,
+    token_requests, upstream_with_redirects,
 };
 
 /// Follows the user's browser to the authorize URL (without following the redirect back) and
 /// returns the redirect's `code` and `state`.
 async fn approve(spotify: &RunningSpotify, authorize_url: &str) -> (String, String) {
-    let browser = upstream("browser", spotify.accounts_url());
+    // A browser shown the redirect back, not following it.
+    let browser = upstream_with_redirects("browser", spotify.accounts_url(), 0);
     let answer = browser
         .send(UpstreamRequest::get(authorize_url))
         .await

@@ -232,3 +232,48 @@ async fn a_user_missing_from_the_apps_allow_list_is_a_configuration_problem() {
         "{refused:?}"
     );
 }
+
+/// Answers every Spotify path with a redirect to `/landed`, which would answer a user and tokens.
+fn redirecting(request: &FakeRequest) -> FakeResponse {
+    if request.path.starts_with("/landed") {
+        json_response(
+            StatusCode::OK,
+            &json!({"id": "mallory", "access_token": "t", "token_type": "Bearer", "expires_in": 3600}),
+        )
+    } else {
+        soulspot_testkit::fake::redirect_response(StatusCode::FOUND, "/landed")
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_from_spotify_is_an_error_and_never_followed() {
+    let server = FakeServer::start(redirecting).await;
+    // The policy itself would follow redirects: the clients refuse them on their own.
+    let api = upstream("spotify-api", format!("{}/v1", server.url()));
+    assert!(api.follows_redirects());
+    let library = SpotifyLibraryClient::new(api, FixedSession(SpotifyAccessToken::new("token")));
+
+    let error = library.current_user().await.unwrap_err();
+
+    assert!(
+        format!("{error:?}").contains("refused a redirect"),
+        "{error:?}"
+    );
+    assert!(server.requests_to("/landed").is_empty(), "never followed");
+
+    let accounts = soulspot_infrastructure::upstreams::spotify::SpotifyAccountsClient::new(
+        upstream("spotify-accounts", server.url()),
+        CLIENT_ID,
+    );
+    let error = soulspot_domain::upstream::spotify::SpotifyAccounts::refresh(
+        &accounts,
+        &soulspot_domain::upstream::spotify::SpotifyRefreshToken::new("refresh"),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        format!("{error:?}").contains("refused a redirect"),
+        "{error:?}"
+    );
+    assert!(server.requests_to("/landed").is_empty(), "never followed");
+}
