@@ -19,6 +19,7 @@ mod blocklist;
 mod candidates;
 mod catalog;
 mod catalog_upsert;
+mod catalog_write;
 mod downloads;
 mod error;
 mod jobs;
