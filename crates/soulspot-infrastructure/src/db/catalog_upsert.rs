@@ -44,9 +44,11 @@ struct TrackKeys {
 impl TrackKeys {
     fn new(identities: &[TrackIdentity]) -> Self {
         Self {
-            spotify_ids: distinct(identities.iter().filter_map(|track| {
-                track.spotify_id.as_ref().map(|id| id.as_str().to_owned())
-            })),
+            spotify_ids: distinct(
+                identities
+                    .iter()
+                    .filter_map(|track| track.spotify_id.as_ref().map(|id| id.as_str().to_owned())),
+            ),
             isrcs: distinct(
                 identities
                     .iter()

@@ -163,7 +163,14 @@ macro_rules! write_artist_plan {
             $conn,
             artists,
             &changes,
-            [name, sort_name, normalized_name, spotify_id, mbid, updated_at]
+            [
+                name,
+                sort_name,
+                normalized_name,
+                spotify_id,
+                mbid,
+                updated_at
+            ]
         );
         plan.mention_ids(&inserted)
     }};
@@ -247,8 +254,10 @@ macro_rules! write_credits {
         }
         // Three columns a row: a third of the bound-variable budget's rows per statement.
         for chunk in $fresh.chunks($crate::db::catalog::ID_CHUNK / 3) {
-            let values: Vec<$crate::db::rows::CreditRow> =
-                chunk.iter().map($crate::db::rows::CreditRow::from).collect();
+            let values: Vec<$crate::db::rows::CreditRow> = chunk
+                .iter()
+                .map($crate::db::rows::CreditRow::from)
+                .collect();
             run!(
                 diesel::insert_into(track_artists::table)
                     .values(&values)

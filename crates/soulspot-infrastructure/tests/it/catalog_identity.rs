@@ -212,8 +212,15 @@ pub async fn a_playlist_after_a_scan_finds_the_scanned_catalogue(db: Database) {
     let scanned = scan(&db).await;
     let batch = CatalogBatch::from_spotify_tracks(&playlist());
     let ids = db.upsert_catalog(batch.clone()).await.unwrap();
-    assert_eq!(ids.tracks, scanned, "every playlist track is its scanned track");
-    assert_eq!(census(&db).await, EXPECTED, "no duplicate, every track has its file");
+    assert_eq!(
+        ids.tracks, scanned,
+        "every playlist track is its scanned track"
+    );
+    assert_eq!(
+        census(&db).await,
+        EXPECTED,
+        "no duplicate, every track has its file"
+    );
     // The scanned track now speaks as Spotify: its title, its credits, its Spotify id.
     let details = db.track_details(ids.tracks[0]).await.unwrap();
     assert_eq!(details.track.title, "Song 0-0-0");
@@ -235,11 +242,21 @@ pub async fn a_scan_after_a_playlist_fills_its_tracks(db: Database) {
         .await
         .unwrap();
     let (artists, albums, tracks, with_files) = census(&db).await;
-    assert_eq!((artists, albums, tracks), (EXPECTED.0, EXPECTED.1, EXPECTED.2));
+    assert_eq!(
+        (artists, albums, tracks),
+        (EXPECTED.0, EXPECTED.1, EXPECTED.2)
+    );
     assert!(!with_files, "wanted before the scan");
     let scanned = scan(&db).await;
     assert_eq!(scanned, ids.tracks, "every file filled its playlist track");
-    assert_eq!(census(&db).await, EXPECTED, "no duplicate, every track has its file");
+    assert_eq!(
+        census(&db).await,
+        EXPECTED,
+        "no duplicate, every track has its file"
+    );
     let details = db.track_details(ids.tracks[1]).await.unwrap();
-    assert_eq!(details.track.title, "Song 0-0-1", "the tags never overwrite Spotify");
+    assert_eq!(
+        details.track.title, "Song 0-0-1",
+        "the tags never overwrite Spotify"
+    );
 }

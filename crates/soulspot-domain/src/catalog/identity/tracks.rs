@@ -131,15 +131,8 @@ pub fn match_tracks(
     candidates: &[TrackCandidate],
     mut taken: HashSet<TrackId>,
 ) -> Vec<Option<(TrackId, TrackMatch)>> {
-    let mut order: Vec<usize> = (0..incoming.len()).collect();
-    order.sort_by(|&left, &right| {
-        let (left, right) = (&incoming[left], &incoming[right]);
-        left.strength()
-            .cmp(&right.strength())
-            .then_with(|| left.cmp(right))
-    });
     let mut matches = vec![None; incoming.len()];
-    for index in order {
+    for index in matching_order(incoming) {
         let track = &incoming[index];
         let found = match_track(track, source, candidates, &taken);
         if let Some((id, _)) = found {
@@ -148,6 +141,20 @@ pub fn match_tracks(
         matches[index] = found;
     }
     matches
+}
+
+/// The order [`match_tracks`] takes `incoming` in: strongest identifier first, then by identity;
+/// equal identities keep their order. A writer that narrows the candidates per track itself
+/// calls [`match_track`] in this order.
+pub fn matching_order(incoming: &[TrackIdentity]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..incoming.len()).collect();
+    order.sort_by(|&left, &right| {
+        let (left, right) = (&incoming[left], &incoming[right]);
+        left.strength()
+            .cmp(&right.strength())
+            .then_with(|| left.cmp(right))
+    });
+    order
 }
 
 /// The candidate `track` is, among those not `taken` (see [`match_tracks`]).

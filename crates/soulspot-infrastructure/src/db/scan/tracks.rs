@@ -1,13 +1,16 @@
 //! Which track each audio file of a scan batch links to, decided without a statement of its own:
 //! the file's current track (kept when it came from Spotify, rewritten from the tags when the
-//! scan created it), else the wanted track `pick_wanted` chooses among the candidates a lookup
-//! found, else a new track; and what that means for the `tracks` and `track_artists` rows.
+//! scan created it), else the wanted track the domain's identity rules (`catalog::identity`,
+//! speaking as a file's tags) choose among the candidates a lookup found, else a new track; and
+//! what that means for the `tracks` and `track_artists` rows.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use soulspot_domain::scan::{MatchKeys, WantedCandidate, pick_wanted};
-use soulspot_domain::{Isrc, Mbid, NormalizedName, TrackDuration, TrackId};
+use soulspot_domain::catalog::identity::{
+    Source, TrackCandidate, TrackIdentity, match_track, matching_order,
+};
+use soulspot_domain::{Isrc, Mbid, NormalizedName, SpotifyId, TrackDuration, TrackId};
 
 use super::super::rows::TrackRow;
 use super::catalogue::{AlbumPlan, ArtistPlan, distinct};
@@ -85,7 +88,7 @@ pub(super) type CandidateRow = (TrackRow, String, Option<String>);
 
 /// The wanted tracks the batch's undecided files might fill, indexed by each key they match on.
 pub(super) struct Candidates {
-    rows: Vec<(TrackRow, WantedCandidate)>,
+    rows: Vec<(TrackRow, TrackCandidate)>,
     by_id: HashMap<i64, usize>,
     by_isrc: HashMap<String, Vec<usize>>,
     by_mbid: HashMap<String, Vec<usize>>,
@@ -127,17 +130,21 @@ impl Candidates {
                 .entry(title_key.clone())
                 .or_default()
                 .push(index);
-            let wanted = WantedCandidate {
-                track_id: TrackId(track.id),
-                isrc: track
-                    .isrc
-                    .as_deref()
-                    .and_then(|isrc| Isrc::parse(isrc).ok()),
-                mbid: track
-                    .mbid
-                    .as_deref()
-                    .and_then(|mbid| Mbid::parse(mbid).ok()),
-                keys: MatchKeys {
+            let wanted = TrackCandidate {
+                id: TrackId(track.id),
+                identity: TrackIdentity {
+                    spotify_id: track
+                        .spotify_id
+                        .as_deref()
+                        .and_then(|id| SpotifyId::parse(id).ok()),
+                    isrc: track
+                        .isrc
+                        .as_deref()
+                        .and_then(|isrc| Isrc::parse(isrc).ok()),
+                    mbid: track
+                        .mbid
+                        .as_deref()
+                        .and_then(|mbid| Mbid::parse(mbid).ok()),
                     title: NormalizedName::from(title_key),
                     artists: credits
                         .names
@@ -148,10 +155,12 @@ impl Candidates {
                         .map(|name| NormalizedName::from(name.clone()))
                         .collect(),
                     album: album_key.map(NormalizedName::from),
+                    duration: track
+                        .duration_ms
+                        .and_then(|millis| TrackDuration::from_millis(i64::from(millis)).ok()),
                 },
-                duration: track
-                    .duration_ms
-                    .and_then(|millis| TrackDuration::from_millis(i64::from(millis)).ok()),
+                // Only wanted tracks are loaded.
+                has_file: false,
             };
             candidates.rows.push((track, wanted));
         }
@@ -159,7 +168,12 @@ impl Candidates {
     }
 
     /// The wanted track `audio` fills, among those no file of the batch has taken.
-    fn pick(&self, audio: &PreparedAudio, taken: &HashSet<i64>) -> Option<&TrackRow> {
+    fn pick(
+        &self,
+        audio: &PreparedAudio,
+        identity: &TrackIdentity,
+        taken: &HashSet<TrackId>,
+    ) -> Option<&TrackRow> {
         let mut indexes: Vec<usize> = Vec::new();
         if let Some(isrc) = &audio.track.isrc {
             indexes.extend(self.by_isrc.get(isrc.as_str()).into_iter().flatten());
@@ -170,14 +184,25 @@ impl Candidates {
         indexes.extend(self.by_title.get(&audio.title_key).into_iter().flatten());
         indexes.sort_unstable();
         indexes.dedup();
-        let available: Vec<WantedCandidate> = indexes
+        let available: Vec<TrackCandidate> = indexes
             .iter()
-            .map(|&index| &self.rows[index])
-            .filter(|(track, _)| !taken.contains(&track.id))
-            .map(|(_, wanted)| wanted.clone())
+            .map(|&index| self.rows[index].1.clone())
             .collect();
-        let (picked, _) = pick_wanted(&audio.track, &audio.keys, &available)?;
+        let (picked, _) = match_track(identity, Source::Tags, &available, taken)?;
         self.track(picked.0)
+    }
+}
+
+/// What a file's track is recognised by.
+fn identity_of(audio: &PreparedAudio) -> TrackIdentity {
+    TrackIdentity {
+        spotify_id: None,
+        isrc: audio.track.isrc.clone(),
+        mbid: audio.track.recording_mbid.clone(),
+        title: audio.keys.title.clone(),
+        artists: audio.keys.artists.clone(),
+        album: audio.keys.album.clone(),
+        duration: Some(audio.track.duration),
     }
 }
 
@@ -326,23 +351,33 @@ impl Credits {
 }
 
 impl Candidates {
-    /// Decides every undecided audio file, in the batch's order: a wanted track one file takes
-    /// is no longer wanted for the next (two files of a batch never share one). `taken` starts
-    /// with the tracks files already link. Returns how many files filled a wanted track.
+    /// Decides every undecided audio file, in the identity rules' order (not the batch's): a
+    /// wanted track one file takes is no longer wanted for the next (two files of a batch never
+    /// share one). `taken` starts with the tracks files already link. Returns how many files
+    /// filled a wanted track.
     pub(super) fn assign(
         &self,
         files: &[PreparedFile],
         choices: &mut [TrackChoice],
-        mut taken: HashSet<i64>,
+        taken: HashSet<i64>,
     ) -> u64 {
+        let mut taken: HashSet<TrackId> = taken.into_iter().map(TrackId).collect();
+        let undecided: Vec<(usize, &PreparedAudio)> = files
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| choices[*index] == TrackChoice::Undecided)
+            .filter_map(|(index, file)| Some((index, file.audio()?)))
+            .collect();
+        let identities: Vec<TrackIdentity> = undecided
+            .iter()
+            .map(|(_, audio)| identity_of(audio))
+            .collect();
         let mut matched = 0;
-        for (file, choice) in files.iter().zip(choices.iter_mut()) {
-            let (TrackChoice::Undecided, Some(audio)) = (*choice, file.audio()) else {
-                continue;
-            };
-            *choice = match self.pick(audio, &taken) {
+        for position in matching_order(&identities) {
+            let (index, audio) = undecided[position];
+            choices[index] = match self.pick(audio, &identities[position], &taken) {
                 Some(track) => {
-                    taken.insert(track.id);
+                    taken.insert(TrackId(track.id));
                     matched += 1;
                     TrackChoice::of(track)
                 }
