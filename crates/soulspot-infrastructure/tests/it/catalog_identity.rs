@@ -47,7 +47,7 @@ fn title(artist: u64, album: u64, track: u64) -> String {
 /// Even tracks carry their ISRC in their tags; odd ones only names and a duration 1.5 s off
 /// Spotify's.
 fn file_has_isrc(track: u64) -> bool {
-    track % 2 == 0
+    track.is_multiple_of(2)
 }
 
 /// One scan batch per album folder, every file tagged like a ripped CD.
