@@ -5,6 +5,7 @@
 //! Architecture invariant: this crate performs no I/O and depends on no framework, database driver
 //! or HTTP library; `cargo xtask check-layers` proves it.
 
+pub mod catalog;
 pub mod clock;
 pub mod entities;
 pub mod error;

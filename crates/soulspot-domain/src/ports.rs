@@ -317,7 +317,7 @@ pub trait ScanRepository: Send + Sync {
     /// - each audio file's catalogue entries: artists matched by MusicBrainz id, then normalised
     ///   name; albums by MusicBrainz id, then normalised title + album artist + year; the track is
     ///   the file's current one when it has one (updated from the tags when the scan created it,
-    ///   kept as it is when it came from Spotify), else the wanted track [`crate::scan::pick_wanted`]
+    ///   kept as it is when it came from Spotify), else the wanted track [`crate::catalog::identity::match_track`]
     ///   picks among tracks with no present file, else a new track;
     /// - the file rows (by `existing` id, else by path), clearing `missing_since`;
     /// - `missing` files marked missing.

@@ -1,5 +1,5 @@
 //! From a file's tags to the catalogue: which artists, album and track the file stands for, and
-//! which wanted track (one with no present file yet) it fills.
+//! the keys it is matched with (the matching itself is `catalog::identity`'s).
 //!
 //! Names and titles taken from tags are stored exactly as written; only the keys compared here
 //! are normalised ([`NormalizedName`]).
@@ -7,13 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::TagSnapshot;
-use crate::TrackId;
 use crate::values::{
     Isrc, Mbid, NormalizedName, TrackDuration, split_featured_artists, title_match_key,
 };
-
-/// How far a file's duration may be from a wanted track's for a match by artist and title.
-pub const MATCH_DURATION_TOLERANCE_MS: u32 = 3_000;
 
 /// The album artist of compilations that name none.
 pub const VARIOUS_ARTISTS: &str = "Various Artists";
@@ -170,72 +166,6 @@ pub struct MatchKeys {
     pub album: Option<NormalizedName>,
 }
 
-/// A wanted track a file could fill: a track with no present file, with its keys.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WantedCandidate {
-    pub track_id: TrackId,
-    pub isrc: Option<Isrc>,
-    pub mbid: Option<Mbid>,
-    pub keys: MatchKeys,
-    pub duration: Option<TrackDuration>,
-}
-
-/// How a file found its wanted track.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MatchedBy {
-    Isrc,
-    RecordingMbid,
-    ArtistAndTitle,
-}
-
-/// Whether a candidate passes one matching rule.
-type CandidateTest<'a> = dyn Fn(&WantedCandidate) -> bool + 'a;
-
-/// The wanted track `track` fills, if any: the first rule with a candidate wins — the same ISRC,
-/// then the same MusicBrainz recording id, then the same normalised title and a shared normalised
-/// artist with the duration within ±3 s. Among several candidates of one rule, the one on the
-/// same album wins, then the closest duration, then the oldest track.
-pub fn pick_wanted(
-    track: &ScannedTrack,
-    keys: &MatchKeys,
-    candidates: &[WantedCandidate],
-) -> Option<(TrackId, MatchedBy)> {
-    let tolerance = TrackDuration::from_millis(i64::from(MATCH_DURATION_TOLERANCE_MS)).ok()?;
-    let rules: [(MatchedBy, &CandidateTest<'_>); 3] = [
-        (MatchedBy::Isrc, &|candidate| {
-            track.isrc.is_some() && candidate.isrc == track.isrc
-        }),
-        (MatchedBy::RecordingMbid, &|candidate| {
-            track.recording_mbid.is_some() && candidate.mbid == track.recording_mbid
-        }),
-        (MatchedBy::ArtistAndTitle, &|candidate| {
-            !keys.title.is_empty()
-                && candidate.keys.title == keys.title
-                && candidate
-                    .keys
-                    .artists
-                    .iter()
-                    .any(|artist| keys.artists.contains(artist))
-                && candidate
-                    .duration
-                    .is_some_and(|duration| duration.is_within(track.duration, tolerance))
-        }),
-    ];
-    rules.into_iter().find_map(|(rule, accepts)| {
-        candidates
-            .iter()
-            .filter(|candidate| accepts(candidate))
-            .min_by_key(|candidate| {
-                let other_album = keys.album.is_none() || candidate.keys.album != keys.album;
-                let distance = candidate.duration.map_or(u32::MAX, |duration| {
-                    duration.abs_diff(track.duration).as_millis()
-                });
-                (other_album, distance, candidate.track_id)
-            })
-            .map(|candidate| (candidate.track_id, rule))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -253,20 +183,6 @@ mod tests {
             artists: artists.iter().map(|a| (*a).to_owned()).collect(),
             album: Some(album.to_owned()),
             ..TagSnapshot::default()
-        }
-    }
-
-    fn wanted(id: i64, title: &str, artist: &str, album: &str, seconds: i64) -> WantedCandidate {
-        WantedCandidate {
-            track_id: TrackId(id),
-            isrc: None,
-            mbid: None,
-            keys: MatchKeys {
-                title: title_match_key(title),
-                artists: vec![NormalizedName::new(artist)],
-                album: Some(NormalizedName::new(album)),
-            },
-            duration: Some(secs(seconds)),
         }
     }
 
@@ -314,54 +230,5 @@ mod tests {
         assert_eq!(track.title, "03 - untitled");
         assert!(track.album.is_none());
         assert!(track.artists.iter().all(|artist| artist.mbid.is_some()));
-    }
-
-    #[test]
-    fn rules_apply_in_order_and_album_breaks_ties() {
-        let snapshot = tags("Intro", &["Band"], "Second");
-        let mut track = ScannedTrack::from_tags(&snapshot, secs(60), "x");
-        let keys = track.match_keys();
-        let candidates = vec![
-            wanted(1, "Intro", "Band", "First", 60),
-            wanted(2, "Intro", "Band", "Second", 61),
-            wanted(3, "Intro", "Band", "Third", 70),
-        ];
-        assert_eq!(
-            pick_wanted(&track, &keys, &candidates),
-            Some((TrackId(2), MatchedBy::ArtistAndTitle))
-        );
-        // Beyond ±3 s, no match by artist and title.
-        track.duration = secs(65);
-        assert_eq!(pick_wanted(&track, &keys, &candidates[..2]), None);
-        // An ISRC wins over everything.
-        let isrc = Isrc::parse("USRC17607839").unwrap();
-        track.isrc = Some(isrc.clone());
-        let mut by_isrc = wanted(9, "Other", "Someone", "Else", 300);
-        by_isrc.isrc = Some(isrc);
-        let mut all = candidates.clone();
-        all.push(by_isrc);
-        assert_eq!(
-            pick_wanted(&track, &keys, &all),
-            Some((TrackId(9), MatchedBy::Isrc))
-        );
-    }
-
-    #[test]
-    fn another_artist_or_an_empty_title_never_matches() {
-        let track = ScannedTrack::from_tags(&tags("Song", &["A"], "X"), secs(100), "x");
-        let keys = track.match_keys();
-        assert_eq!(
-            pick_wanted(&track, &keys, &[wanted(1, "Song", "B", "X", 100)]),
-            None
-        );
-        let blank = ScannedTrack::from_tags(&tags("!!!", &["A"], "X"), secs(100), "x");
-        assert_eq!(
-            pick_wanted(
-                &blank,
-                &blank.match_keys(),
-                &[wanted(1, "!!!", "A", "X", 100)]
-            ),
-            None
-        );
     }
 }

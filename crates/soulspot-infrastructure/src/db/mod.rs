@@ -19,6 +19,7 @@ mod blocklist;
 mod candidates;
 mod catalog;
 mod catalog_upsert;
+mod catalog_write;
 mod downloads;
 mod error;
 mod jobs;
@@ -58,6 +59,8 @@ macro_rules! on_sqlite {
                 #[allow(unused_macros)]
                 macro_rules! run {
                     ($query:expr) => {{
+                        // Unused when the expression is a step of our own (`ScanSteps`).
+                        #[allow(unused_imports)]
                         use diesel::RunQueryDsl as _;
                         $query
                     }};
@@ -81,6 +84,7 @@ macro_rules! on_postgres {
         #[allow(unused_macros)]
         macro_rules! run {
             ($query:expr) => {{
+                #[allow(unused_imports)]
                 use diesel_async::RunQueryDsl as _;
                 $query.await
             }};
@@ -97,6 +101,7 @@ macro_rules! on_postgres {
                 #[allow(unused_macros)]
                 macro_rules! run {
                     ($query:expr) => {{
+                        #[allow(unused_imports)]
                         use diesel_async::RunQueryDsl as _;
                         $query.await
                     }};

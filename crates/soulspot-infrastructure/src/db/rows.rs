@@ -5,8 +5,10 @@
 use super::prelude::*;
 use chrono::NaiveDateTime;
 use diesel::QueryableByName;
+use soulspot_domain::catalog::identity::{AlbumFields, TrackFields};
 use soulspot_domain::{
-    Album, AlbumId, Artist, ArtistId, Isrc, Mbid, SpotifyId, Track, TrackDuration, TrackId,
+    Album, AlbumId, Artist, ArtistId, Isrc, Mbid, NewArtist, NormalizedName, SpotifyId, Track,
+    TrackDuration, TrackId, title_match_key,
 };
 
 use super::error::invalid_data;
@@ -130,9 +132,13 @@ impl TrackRow {
     }
 }
 
+/// A new artist. Every insertable here writes `None` as NULL
+/// (`treat_none_as_default_value = false`): when a `None` could mean DEFAULT, diesel splits a
+/// multi-row SQLite insert into one statement per row (`treat_none_as_null` only concerns
+/// changesets; on an insertable diesel silently ignores it).
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = artists)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct NewArtistRow {
     pub name: String,
     pub sort_name: Option<String>,
@@ -142,9 +148,32 @@ pub(crate) struct NewArtistRow {
     pub updated_at: NaiveDateTime,
 }
 
+impl NewArtistRow {
+    pub fn new(artist: &NewArtist, updated_at: NaiveDateTime) -> Self {
+        Self {
+            name: artist.name.clone(),
+            sort_name: artist.sort_name.clone(),
+            normalized_name: NormalizedName::new(&artist.name).as_str().to_owned(),
+            spotify_id: artist.spotify_id.as_ref().map(|id| id.as_str().to_owned()),
+            mbid: artist.mbid.as_ref().map(|id| id.as_str().to_owned()),
+            updated_at,
+        }
+    }
+}
+
+/// A stored artist rewritten in place (by id, `INSERT … ON CONFLICT (id) DO UPDATE`).
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = artists)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct ArtistChanges {
+    pub id: i64,
+    #[diesel(embed)]
+    pub values: NewArtistRow,
+}
+
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = albums)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct NewAlbumRow {
     pub title: String,
     pub normalized_title: String,
@@ -157,10 +186,81 @@ pub(crate) struct NewAlbumRow {
     pub updated_at: NaiveDateTime,
 }
 
+impl NewAlbumRow {
+    pub fn new(album: &AlbumFields, updated_at: NaiveDateTime) -> Self {
+        Self {
+            title: album.title.clone(),
+            normalized_title: NormalizedName::new(&album.title).as_str().to_owned(),
+            album_artist_id: album.album_artist_id.map(ArtistId::get),
+            year: album.year,
+            release_type: album.release_type.clone(),
+            spotify_id: album.spotify_id.as_ref().map(|id| id.as_str().to_owned()),
+            mbid: album.mbid.as_ref().map(|id| id.as_str().to_owned()),
+            release_group_mbid: album
+                .release_group_mbid
+                .as_ref()
+                .map(|id| id.as_str().to_owned()),
+            updated_at,
+        }
+    }
+}
+
+/// A stored album rewritten in place (by id).
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = albums)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct AlbumChanges {
+    pub id: i64,
+    #[diesel(embed)]
+    pub values: NewAlbumRow,
+}
+
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = tracks)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct NewTrackRow {
+    pub title: String,
+    pub normalized_title: String,
+    pub album_id: Option<i64>,
+    pub disc_number: Option<i32>,
+    pub track_number: Option<i32>,
+    pub duration_ms: Option<i32>,
+    pub isrc: Option<String>,
+    pub spotify_id: Option<String>,
+    pub mbid: Option<String>,
+    pub explicit: bool,
+    pub updated_at: NaiveDateTime,
+    /// Written by the library scan as `true` for the tracks it creates (their file row follows
+    /// in the same transaction, so the new row never enters the indexes of wanted tracks); the
+    /// `library_files` triggers keep it true afterwards.
+    pub has_file: bool,
+}
+
+impl NewTrackRow {
+    pub fn new(track: &TrackFields, has_file: bool, updated_at: NaiveDateTime) -> Self {
+        Self {
+            title: track.title.clone(),
+            normalized_title: title_match_key(&track.title).as_str().to_owned(),
+            album_id: track.album_id.map(AlbumId::get),
+            disc_number: track.disc_number,
+            track_number: track.track_number,
+            duration_ms: duration_to_column(track.duration),
+            isrc: track.isrc.as_ref().map(|isrc| isrc.as_str().to_owned()),
+            spotify_id: track.spotify_id.as_ref().map(|id| id.as_str().to_owned()),
+            mbid: track.mbid.as_ref().map(|id| id.as_str().to_owned()),
+            explicit: track.explicit.unwrap_or(false),
+            updated_at,
+            has_file,
+        }
+    }
+}
+
+/// A stored track rewritten in place (by id); `has_file` is left to the triggers.
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = tracks)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct TrackChanges {
+    pub id: i64,
     pub title: String,
     pub normalized_title: String,
     pub album_id: Option<i64>,
@@ -174,101 +274,22 @@ pub(crate) struct NewTrackRow {
     pub updated_at: NaiveDateTime,
 }
 
-/// The columns an upsert rewrites on an existing artist (never its identifiers).
-#[derive(AsChangeset)]
-#[diesel(table_name = artists)]
-#[diesel(treat_none_as_null = true)]
-pub(crate) struct ArtistChanges<'a> {
-    pub name: &'a str,
-    pub sort_name: Option<&'a str>,
-    pub normalized_name: &'a str,
-    pub updated_at: NaiveDateTime,
-}
-
-impl NewArtistRow {
-    pub fn differs_from(&self, current: &ArtistRow) -> bool {
-        self.name != current.name || self.sort_name != current.sort_name
-    }
-
-    pub fn changes(&self) -> ArtistChanges<'_> {
-        ArtistChanges {
-            name: &self.name,
-            sort_name: self.sort_name.as_deref(),
-            normalized_name: &self.normalized_name,
-            updated_at: self.updated_at,
-        }
-    }
-}
-
-#[derive(AsChangeset)]
-#[diesel(table_name = albums)]
-#[diesel(treat_none_as_null = true)]
-pub(crate) struct AlbumChanges<'a> {
-    pub title: &'a str,
-    pub normalized_title: &'a str,
-    pub album_artist_id: Option<i64>,
-    pub year: Option<i32>,
-    pub release_type: Option<&'a str>,
-    pub updated_at: NaiveDateTime,
-}
-
-impl NewAlbumRow {
-    pub fn differs_from(&self, current: &AlbumRow) -> bool {
-        self.title != current.title
-            || self.album_artist_id != current.album_artist_id
-            || self.year != current.year
-            || self.release_type != current.release_type
-    }
-
-    pub fn changes(&self) -> AlbumChanges<'_> {
-        AlbumChanges {
-            title: &self.title,
-            normalized_title: &self.normalized_title,
-            album_artist_id: self.album_artist_id,
-            year: self.year,
-            release_type: self.release_type.as_deref(),
-            updated_at: self.updated_at,
-        }
-    }
-}
-
-#[derive(AsChangeset)]
-#[diesel(table_name = tracks)]
-#[diesel(treat_none_as_null = true)]
-pub(crate) struct TrackChanges<'a> {
-    pub title: &'a str,
-    pub normalized_title: &'a str,
-    pub album_id: Option<i64>,
-    pub disc_number: Option<i32>,
-    pub track_number: Option<i32>,
-    pub duration_ms: Option<i32>,
-    pub isrc: Option<&'a str>,
-    pub explicit: bool,
-    pub updated_at: NaiveDateTime,
-}
-
-impl NewTrackRow {
-    pub fn differs_from(&self, current: &TrackRow) -> bool {
-        self.title != current.title
-            || self.album_id != current.album_id
-            || self.disc_number != current.disc_number
-            || self.track_number != current.track_number
-            || self.duration_ms != current.duration_ms
-            || self.isrc != current.isrc
-            || self.explicit != current.explicit
-    }
-
-    pub fn changes(&self) -> TrackChanges<'_> {
-        TrackChanges {
-            title: &self.title,
-            normalized_title: &self.normalized_title,
-            album_id: self.album_id,
-            disc_number: self.disc_number,
-            track_number: self.track_number,
-            duration_ms: self.duration_ms,
-            isrc: self.isrc.as_deref(),
-            explicit: self.explicit,
-            updated_at: self.updated_at,
+impl TrackChanges {
+    pub fn new(id: i64, track: &TrackFields, updated_at: NaiveDateTime) -> Self {
+        let row = NewTrackRow::new(track, false, updated_at);
+        Self {
+            id,
+            title: row.title,
+            normalized_title: row.normalized_title,
+            album_id: row.album_id,
+            disc_number: row.disc_number,
+            track_number: row.track_number,
+            duration_ms: row.duration_ms,
+            isrc: row.isrc,
+            spotify_id: row.spotify_id,
+            mbid: row.mbid,
+            explicit: row.explicit,
+            updated_at,
         }
     }
 }

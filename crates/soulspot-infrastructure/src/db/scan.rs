@@ -5,15 +5,15 @@
 //! byte on both backends (PostgreSQL's path columns use the "C" collation), so "the folders under
 //! a root" is an index range rather than a `LIKE`.
 //!
-//! The batch write lives in `batch`; the batch's checked, converted form in `prepare`; and the
-//! decisions between its statements, which run none themselves, in `identity` (the rules that
-//! tell a known artist or album from a new one), `catalogue` (artists and albums), `tracks`
-//! (which track each audio file links to) and `file_rows`.
+//! The batch write lives in `batch` (its steps' statements in `batch/steps`); the batch's checked,
+//! converted form in `prepare`; and the decisions between its statements, which run none
+//! themselves, in the domain (`catalog::identity`: which stored artist, album or track a file
+//! names) and in `catalogue` (the artists and albums the files mention), `tracks` (which track
+//! each audio file links to) and `file_rows`.
 
 mod batch;
 mod catalogue;
 mod file_rows;
-mod identity;
 mod prepare;
 mod tracks;
 

@@ -31,6 +31,7 @@ macro_rules! contract_tests {
 }
 
 mod catalog;
+mod catalog_identity;
 mod connect;
 mod http;
 mod jobs;
@@ -56,6 +57,7 @@ contract_tests! {
     catalog_keyset_pages_cover_everything => crate::catalog::keyset_pages_cover_everything;
     search_is_kept_current_by_triggers => crate::catalog::search_is_kept_current_by_triggers;
     search_treats_operators_as_text => crate::catalog::search_treats_operators_as_text;
+    catalog_upsert_constant_statements => crate::catalog::upsert_takes_constant_statements;
     playlist_entries_in_constant_statements => crate::playlists::entries_in_constant_statements;
     playlist_upsert_and_replace => crate::playlists::upsert_and_replace;
     downloads_state_machine => crate::misc::downloads_state_machine;

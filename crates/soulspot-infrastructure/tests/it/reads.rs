@@ -877,12 +877,14 @@ pub async fn name_order_walks_ties_once(db: Database) {
     use soulspot_domain::OrderedKey;
     let names = ["Zoë", "abba", "ABBA", "Ábba", "beta", "zoe", "Beta Band"];
     let batch = CatalogBatch {
+        // Each its own Spotify artist: names alike are one artist only without identifiers.
         artists: names
             .iter()
-            .map(|name| NewArtist {
+            .zip(1..)
+            .map(|(name, number)| NewArtist {
                 name: (*name).to_owned(),
                 sort_name: None,
-                spotify_id: None,
+                spotify_id: Some(soulspot_testkit::catalog::spotify_id(1, number)),
                 mbid: None,
             })
             .collect(),

@@ -15,7 +15,7 @@ use soulspot_domain::scan::{FileContent, MatchKeys, ScanBatch, ScannedTrack};
 use soulspot_domain::{RepositoryError, title_match_key};
 
 use super::super::prelude::*;
-use super::super::schema::{albums, artists, library_files, library_folders, tracks};
+use super::super::schema::{library_files, library_folders};
 use super::stored_time;
 
 #[derive(Insertable, Debug, Clone)]
@@ -59,97 +59,6 @@ pub(super) struct KnownFileValues {
     pub id: i64,
     #[diesel(embed)]
     pub values: FileValues,
-}
-
-/// A new artist, as its first mention names it.
-#[derive(Insertable, Debug, Clone)]
-#[diesel(table_name = artists)]
-#[diesel(treat_none_as_default_value = false)]
-pub(super) struct NewArtistValues {
-    pub name: String,
-    pub normalized_name: String,
-    pub mbid: Option<String>,
-    pub updated_at: NaiveDateTime,
-}
-
-/// A new album, as its first mention names it (and later mentions fill).
-#[derive(Insertable, Debug, Clone)]
-#[diesel(table_name = albums)]
-#[diesel(treat_none_as_default_value = false)]
-pub(super) struct NewAlbumValues {
-    pub title: String,
-    pub normalized_title: String,
-    pub album_artist_id: Option<i64>,
-    pub year: Option<i32>,
-    pub release_type: Option<String>,
-    pub mbid: Option<String>,
-    pub release_group_mbid: Option<String>,
-    pub updated_at: NaiveDateTime,
-}
-
-/// A track as an audio file's tags describe it: a new track's row, or what a track the scan
-/// created is compared with and rewritten to. Never a Spotify id, never explicit.
-#[derive(Insertable, Debug, Clone)]
-#[diesel(table_name = tracks)]
-#[diesel(treat_none_as_default_value = false)]
-pub(super) struct NewTrackValues {
-    pub title: String,
-    pub normalized_title: String,
-    pub album_id: Option<i64>,
-    pub disc_number: Option<i32>,
-    pub track_number: Option<i32>,
-    pub duration_ms: Option<i32>,
-    pub isrc: Option<String>,
-    pub mbid: Option<String>,
-    pub updated_at: NaiveDateTime,
-    /// Always `true`: a scan creates a track only for an audio file whose present row links to it
-    /// in the same transaction, so the `library_files` trigger would set it anyway. Written
-    /// up front, the new row never enters (and leaves) the indexes of wanted tracks.
-    pub has_file: bool,
-}
-
-/// The columns a scan rewrites on a track it created, keyed by the track's id.
-#[derive(Insertable, Debug, Clone)]
-#[diesel(table_name = tracks)]
-#[diesel(treat_none_as_default_value = false)]
-pub(super) struct TrackUpdate {
-    pub id: i64,
-    pub title: String,
-    pub normalized_title: String,
-    pub album_id: Option<i64>,
-    pub disc_number: Option<i32>,
-    pub track_number: Option<i32>,
-    pub duration_ms: Option<i32>,
-    pub isrc: Option<String>,
-    pub mbid: Option<String>,
-    pub updated_at: NaiveDateTime,
-}
-
-/// A stored artist given a MusicBrainz id; the other columns repeat the stored values.
-#[derive(Insertable, Debug, Clone)]
-#[diesel(table_name = artists)]
-#[diesel(treat_none_as_default_value = false)]
-pub(super) struct ArtistClaim {
-    pub id: i64,
-    pub name: String,
-    pub normalized_name: String,
-    pub mbid: Option<String>,
-    pub updated_at: NaiveDateTime,
-}
-
-/// A stored album given what it lacked (MusicBrainz ids, the compilation release type); the other
-/// columns repeat the stored values.
-#[derive(Insertable, Debug, Clone)]
-#[diesel(table_name = albums)]
-#[diesel(treat_none_as_default_value = false)]
-pub(super) struct AlbumFill {
-    pub id: i64,
-    pub title: String,
-    pub normalized_title: String,
-    pub mbid: Option<String>,
-    pub release_group_mbid: Option<String>,
-    pub release_type: Option<String>,
-    pub updated_at: NaiveDateTime,
 }
 
 /// The batch, checked and converted.

@@ -1,52 +1,22 @@
 //! Which track each audio file of a scan batch links to, decided without a statement of its own:
 //! the file's current track (kept when it came from Spotify, rewritten from the tags when the
-//! scan created it), else the wanted track `pick_wanted` chooses among the candidates a lookup
-//! found, else a new track; and what that means for the `tracks` and `track_artists` rows.
+//! scan created it), else the wanted track the domain's identity rules (`catalog::identity`,
+//! speaking as a file's tags) choose among the candidates a lookup found, else a new track; and
+//! what that means for the `tracks` and `track_artists` rows.
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDateTime;
-use soulspot_domain::scan::{MatchKeys, WantedCandidate, pick_wanted};
-use soulspot_domain::{Isrc, Mbid, NormalizedName, TrackDuration, TrackId};
+use soulspot_domain::catalog::identity::{
+    Source, TrackCandidate, TrackFields, TrackIdentity, match_track, matching_order, merge_track,
+};
+use soulspot_domain::{
+    AlbumId, ArtistId, Isrc, Mbid, NormalizedName, SpotifyId, TrackDuration, TrackId,
+};
 
-use super::super::rows::TrackRow;
-use super::catalogue::{AlbumPlan, ArtistPlan, distinct};
+use super::super::catalog_write::{credit_rows, distinct};
+use super::super::rows::{TrackChanges, TrackRow};
 use super::file_rows::CurrentFile;
-use super::prepare::{NewTrackValues, PreparedAudio, PreparedFile, TrackUpdate};
-
-/// The track an audio file's tags describe, with its album and artists resolved.
-pub(super) struct DesiredTrack {
-    pub row: NewTrackValues,
-    pub artist_ids: Vec<i64>,
-}
-
-impl DesiredTrack {
-    fn differs_from(&self, current: &TrackRow) -> bool {
-        let row = &self.row;
-        row.title != current.title
-            || row.album_id != current.album_id
-            || row.disc_number != current.disc_number
-            || row.track_number != current.track_number
-            || row.duration_ms != current.duration_ms
-            || row.isrc != current.isrc
-            || row.mbid != current.mbid
-    }
-
-    fn update(&self, id: i64) -> TrackUpdate {
-        TrackUpdate {
-            id,
-            title: self.row.title.clone(),
-            normalized_title: self.row.normalized_title.clone(),
-            album_id: self.row.album_id,
-            disc_number: self.row.disc_number,
-            track_number: self.row.track_number,
-            duration_ms: self.row.duration_ms,
-            isrc: self.row.isrc.clone(),
-            mbid: self.row.mbid.clone(),
-            updated_at: self.row.updated_at,
-        }
-    }
-}
+use super::prepare::{PreparedAudio, PreparedFile};
 
 /// What an audio file's track is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +55,7 @@ pub(super) type CandidateRow = (TrackRow, String, Option<String>);
 
 /// The wanted tracks the batch's undecided files might fill, indexed by each key they match on.
 pub(super) struct Candidates {
-    rows: Vec<(TrackRow, WantedCandidate)>,
+    rows: Vec<(TrackRow, TrackCandidate)>,
     by_id: HashMap<i64, usize>,
     by_isrc: HashMap<String, Vec<usize>>,
     by_mbid: HashMap<String, Vec<usize>>,
@@ -127,17 +97,21 @@ impl Candidates {
                 .entry(title_key.clone())
                 .or_default()
                 .push(index);
-            let wanted = WantedCandidate {
-                track_id: TrackId(track.id),
-                isrc: track
-                    .isrc
-                    .as_deref()
-                    .and_then(|isrc| Isrc::parse(isrc).ok()),
-                mbid: track
-                    .mbid
-                    .as_deref()
-                    .and_then(|mbid| Mbid::parse(mbid).ok()),
-                keys: MatchKeys {
+            let wanted = TrackCandidate {
+                id: TrackId(track.id),
+                identity: TrackIdentity {
+                    spotify_id: track
+                        .spotify_id
+                        .as_deref()
+                        .and_then(|id| SpotifyId::parse(id).ok()),
+                    isrc: track
+                        .isrc
+                        .as_deref()
+                        .and_then(|isrc| Isrc::parse(isrc).ok()),
+                    mbid: track
+                        .mbid
+                        .as_deref()
+                        .and_then(|mbid| Mbid::parse(mbid).ok()),
                     title: NormalizedName::from(title_key),
                     artists: credits
                         .names
@@ -148,10 +122,12 @@ impl Candidates {
                         .map(|name| NormalizedName::from(name.clone()))
                         .collect(),
                     album: album_key.map(NormalizedName::from),
+                    duration: track
+                        .duration_ms
+                        .and_then(|millis| TrackDuration::from_millis(i64::from(millis)).ok()),
                 },
-                duration: track
-                    .duration_ms
-                    .and_then(|millis| TrackDuration::from_millis(i64::from(millis)).ok()),
+                // Only wanted tracks are loaded.
+                has_file: false,
             };
             candidates.rows.push((track, wanted));
         }
@@ -159,7 +135,12 @@ impl Candidates {
     }
 
     /// The wanted track `audio` fills, among those no file of the batch has taken.
-    fn pick(&self, audio: &PreparedAudio, taken: &HashSet<i64>) -> Option<&TrackRow> {
+    fn pick(
+        &self,
+        audio: &PreparedAudio,
+        identity: &TrackIdentity,
+        taken: &HashSet<TrackId>,
+    ) -> Option<&TrackRow> {
         let mut indexes: Vec<usize> = Vec::new();
         if let Some(isrc) = &audio.track.isrc {
             indexes.extend(self.by_isrc.get(isrc.as_str()).into_iter().flatten());
@@ -170,57 +151,59 @@ impl Candidates {
         indexes.extend(self.by_title.get(&audio.title_key).into_iter().flatten());
         indexes.sort_unstable();
         indexes.dedup();
-        let available: Vec<WantedCandidate> = indexes
+        let available: Vec<TrackCandidate> = indexes
             .iter()
-            .map(|&index| &self.rows[index])
-            .filter(|(track, _)| !taken.contains(&track.id))
-            .map(|(_, wanted)| wanted.clone())
+            .map(|&index| self.rows[index].1.clone())
             .collect();
-        let (picked, _) = pick_wanted(&audio.track, &audio.keys, &available)?;
+        let (picked, _) = match_track(identity, Source::Tags, &available, taken)?;
         self.track(picked.0)
     }
 }
 
-/// Each audio file's track as its tags describe it (`None` for broken files).
+/// What a file's track is recognised by.
+fn identity_of(audio: &PreparedAudio) -> TrackIdentity {
+    TrackIdentity {
+        spotify_id: None,
+        isrc: audio.track.isrc.clone(),
+        mbid: audio.track.recording_mbid.clone(),
+        title: audio.keys.title.clone(),
+        artists: audio.keys.artists.clone(),
+        album: audio.keys.album.clone(),
+        duration: Some(audio.track.duration),
+    }
+}
+
+/// Each audio file's track as its tags describe it (`None` for broken files), given each file's
+/// credited artists and album as rows.
 pub(super) fn desired_tracks(
     files: &[PreparedFile],
-    artists: &ArtistPlan,
-    artist_ids: &[i64],
-    albums: &AlbumPlan,
-    album_ids: &[i64],
-    now: NaiveDateTime,
-) -> Vec<Option<DesiredTrack>> {
+    credits: &[Vec<ArtistId>],
+    albums: &[Option<AlbumId>],
+) -> Vec<Option<TrackFields>> {
     files
         .iter()
         .enumerate()
         .map(|(index, file)| {
             let audio = file.audio()?;
             let scanned = &audio.track;
-            let mut credited: Vec<i64> = Vec::new();
-            for &slot in &artists.credits[index] {
-                let artist_id = artist_ids[slot];
+            let mut credited: Vec<ArtistId> = Vec::with_capacity(credits[index].len());
+            for &artist_id in &credits[index] {
                 // Two credits that resolve to one artist (one MusicBrainz id under two names)
                 // credit it once.
                 if !credited.contains(&artist_id) {
                     credited.push(artist_id);
                 }
             }
-            Some(DesiredTrack {
-                row: NewTrackValues {
-                    title: scanned.title.clone(),
-                    normalized_title: audio.title_key.clone(),
-                    album_id: albums.albums[index].map(|slot| album_ids[slot]),
-                    disc_number: scanned.disc_number,
-                    track_number: scanned.track_number,
-                    duration_ms: Some(audio.duration_ms),
-                    isrc: scanned.isrc.as_ref().map(|isrc| isrc.as_str().to_owned()),
-                    mbid: scanned
-                        .recording_mbid
-                        .as_ref()
-                        .map(|mbid| mbid.as_str().to_owned()),
-                    updated_at: now,
-                    has_file: true,
-                },
+            Some(TrackFields {
+                title: scanned.title.clone(),
+                album_id: albums[index],
+                disc_number: scanned.disc_number,
+                track_number: scanned.track_number,
+                duration: Some(scanned.duration),
+                isrc: scanned.isrc.clone(),
+                spotify_id: None,
+                mbid: scanned.recording_mbid.clone(),
+                explicit: None,
                 artist_ids: credited,
             })
         })
@@ -289,15 +272,12 @@ impl WantedKeys {
     }
 }
 
-/// The tracks whose credits the batch compares or matches with: the scan-created tracks files
-/// already link, and every candidate.
+/// The tracks whose credits the batch compares or matches with: the tracks files already link,
+/// and every candidate.
 pub(super) fn credit_track_ids(choices: &[TrackChoice], candidates: &[CandidateRow]) -> Vec<i64> {
     let mut ids: Vec<i64> = choices
         .iter()
-        .filter_map(|choice| match choice {
-            TrackChoice::Rewrite(id) => Some(*id),
-            _ => None,
-        })
+        .filter_map(|choice| choice.track_id())
         .chain(candidates.iter().map(|(track, _, _)| track.id))
         .collect();
     ids.sort_unstable();
@@ -326,23 +306,33 @@ impl Credits {
 }
 
 impl Candidates {
-    /// Decides every undecided audio file, in the batch's order: a wanted track one file takes
-    /// is no longer wanted for the next (two files of a batch never share one). `taken` starts
-    /// with the tracks files already link. Returns how many files filled a wanted track.
+    /// Decides every undecided audio file, in the identity rules' order (not the batch's): a
+    /// wanted track one file takes is no longer wanted for the next (two files of a batch never
+    /// share one). `taken` starts with the tracks files already link. Returns how many files
+    /// filled a wanted track.
     pub(super) fn assign(
         &self,
         files: &[PreparedFile],
         choices: &mut [TrackChoice],
-        mut taken: HashSet<i64>,
+        taken: HashSet<i64>,
     ) -> u64 {
+        let mut taken: HashSet<TrackId> = taken.into_iter().map(TrackId).collect();
+        let undecided: Vec<(usize, &PreparedAudio)> = files
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| choices[*index] == TrackChoice::Undecided)
+            .filter_map(|(index, file)| Some((index, file.audio()?)))
+            .collect();
+        let identities: Vec<TrackIdentity> = undecided
+            .iter()
+            .map(|(_, audio)| identity_of(audio))
+            .collect();
         let mut matched = 0;
-        for (file, choice) in files.iter().zip(choices.iter_mut()) {
-            let (TrackChoice::Undecided, Some(audio)) = (*choice, file.audio()) else {
-                continue;
-            };
-            *choice = match self.pick(audio, &taken) {
+        for position in matching_order(&identities) {
+            let (index, audio) = undecided[position];
+            choices[index] = match self.pick(audio, &identities[position], &taken) {
                 Some(track) => {
-                    taken.insert(track.id);
+                    taken.insert(TrackId(track.id));
                     matched += 1;
                     TrackChoice::of(track)
                 }
@@ -357,10 +347,10 @@ impl Candidates {
     }
 }
 
-/// What the batch writes to tracks the scan created and to credits.
+/// What the batch writes to the tracks its files link and to credits.
 #[derive(Debug, Default)]
 pub(super) struct TrackRewrites {
-    pub updates: Vec<TrackUpdate>,
+    pub updates: Vec<TrackChanges>,
     /// Tracks whose credits are deleted before `fresh_credits` are inserted.
     pub stale_credits: Vec<i64>,
     /// `(track, position, artist)`.
@@ -368,16 +358,18 @@ pub(super) struct TrackRewrites {
 }
 
 impl TrackRewrites {
-    /// Tracks the scan created follow their file's tags (the first file of the batch that links
-    /// one); a row or its credits are rewritten only when they differ, so a re-applied batch
-    /// rewrites nothing.
+    /// Each linked track after its file's tags (the first file of the batch that links it), as
+    /// the domain's field rules allow: a track the scan created follows its tags, a Spotify
+    /// track only gains the identifiers it lacked. A row or its credits are rewritten only when
+    /// they differ, so a re-applied batch rewrites nothing.
     pub(super) fn new(
         choices: &[TrackChoice],
-        desired: &[Option<DesiredTrack>],
+        desired: &[Option<TrackFields>],
         current: &[CurrentFile],
         candidates: &Candidates,
         credits: &Credits,
-    ) -> Self {
+        now: chrono::NaiveDateTime,
+    ) -> diesel::QueryResult<Self> {
         let mut rewrites = Self::default();
         let mut rewritten = HashSet::new();
         let linked: HashMap<i64, &TrackRow> = current
@@ -386,46 +378,50 @@ impl TrackRewrites {
             .map(|track| (track.id, track))
             .collect();
         for (choice, desired) in choices.iter().zip(desired) {
-            let (TrackChoice::Rewrite(track_id), Some(desired)) = (*choice, desired) else {
+            let (Some(track_id), Some(desired)) = (choice.track_id(), desired) else {
                 continue;
             };
             if !rewritten.insert(track_id) {
                 continue;
             }
-            let stored = linked
+            let Some(stored) = linked
                 .get(&track_id)
                 .copied()
-                .or_else(|| candidates.track(track_id));
-            if stored.is_some_and(|stored| desired.differs_from(stored)) {
-                rewrites.updates.push(desired.update(track_id));
+                .or_else(|| candidates.track(track_id))
+            else {
+                continue;
+            };
+            let stored_credits: Vec<ArtistId> = credits
+                .ids
+                .get(&track_id)
+                .into_iter()
+                .flatten()
+                .copied()
+                .map(ArtistId)
+                .collect();
+            let stored = TrackFields::from(&stored.clone().into_domain(stored_credits)?);
+            let merged = merge_track(&stored, desired, Source::Tags);
+            let values_differ = TrackFields {
+                artist_ids: Vec::new(),
+                ..merged.clone()
+            } != TrackFields {
+                artist_ids: Vec::new(),
+                ..stored.clone()
+            };
+            if values_differ {
+                rewrites
+                    .updates
+                    .push(TrackChanges::new(track_id, &merged, now));
             }
-            let stored_credits = credits.ids.get(&track_id).map(Vec::as_slice).unwrap_or(&[]);
-            if stored_credits != desired.artist_ids.as_slice() {
-                if !stored_credits.is_empty() {
+            if merged.artist_ids != stored.artist_ids {
+                if !stored.artist_ids.is_empty() {
                     rewrites.stale_credits.push(track_id);
                 }
                 rewrites
                     .fresh_credits
-                    .extend(credit_rows(track_id, &desired.artist_ids));
+                    .extend(credit_rows(track_id, &merged.artist_ids));
             }
         }
-        rewrites
+        Ok(rewrites)
     }
-}
-
-/// Credit rows `(track, position, artist)` for `artist_ids` in order.
-pub(super) fn credit_rows(
-    track_id: i64,
-    artist_ids: &[i64],
-) -> impl Iterator<Item = (i64, i32, i64)> + '_ {
-    artist_ids
-        .iter()
-        .enumerate()
-        .map(move |(position, artist_id)| {
-            (
-                track_id,
-                i32::try_from(position).unwrap_or(i32::MAX),
-                *artist_id,
-            )
-        })
 }
