@@ -124,8 +124,13 @@ pub struct UpstreamConfig {
     /// Consecutive failures that open the circuit breaker, and its cool-down in seconds.
     pub breaker_failures: u32,
     pub breaker_cool_down_secs: u64,
+    /// The largest answer accepted, in bytes (larger: the call fails).
+    pub max_response_bytes: usize,
     /// Answers kept in memory, for how long, and "not found" answers for how long.
     pub cache_capacity: usize,
+    /// Bytes the cached answers may hold together (counted for cover images, the only large
+    /// answers; the other caches are bounded by `cache_capacity`).
+    pub cache_max_bytes: usize,
     pub cache_ttl_secs: u64,
     pub not_found_ttl_secs: u64,
 }
@@ -145,7 +150,9 @@ impl UpstreamConfig {
             max_wait_secs: 120,
             breaker_failures: 5,
             breaker_cool_down_secs: 60,
+            max_response_bytes: 2 * MIB,
             cache_capacity: 10_000,
+            cache_max_bytes: 64 * MIB,
             cache_ttl_secs: 7 * 24 * 3600,
             not_found_ttl_secs: 24 * 3600,
         }
@@ -358,6 +365,7 @@ impl Default for Config {
                 // Redirects to the Internet Archive, which can be slow; images never change.
                 coverartarchive: UpstreamConfig {
                     timeout_secs: 60,
+                    max_response_bytes: 10 * MIB,
                     cache_capacity: 500,
                     cache_ttl_secs: 30 * 24 * 3600,
                     ..UpstreamConfig::with_base_url("https://coverartarchive.org")
@@ -371,8 +379,10 @@ impl Default for Config {
                 spotify_api: UpstreamConfig::with_base_url("https://api.spotify.com/v1"),
                 // A daemon on the LAN; its own limits are the search budget and one POST at a
                 // time, which the client enforces.
+                // A search's responses from hundreds of peers can run to megabytes of JSON.
                 slskd: UpstreamConfig {
                     timeout_secs: 60,
+                    max_response_bytes: 16 * MIB,
                     ..UpstreamConfig::with_base_url("http://127.0.0.1:5030/api/v0")
                 },
             },
@@ -390,6 +400,8 @@ impl Default for Config {
         }
     }
 }
+
+const MIB: usize = 1024 * 1024;
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
@@ -436,6 +448,14 @@ impl UpstreamConfig {
         anyhow::ensure!(
             self.cache_capacity >= 1 && self.cache_ttl_secs >= 1 && self.not_found_ttl_secs >= 1,
             "cache_capacity, cache_ttl_secs and not_found_ttl_secs must be at least 1"
+        );
+        anyhow::ensure!(
+            (1024..=256 * MIB).contains(&self.max_response_bytes),
+            "max_response_bytes must be 1024 to 268435456 (256 MiB)"
+        );
+        anyhow::ensure!(
+            self.cache_max_bytes >= self.max_response_bytes,
+            "cache_max_bytes must be at least max_response_bytes (or no answer could be kept)"
         );
         Ok(())
     }
@@ -815,6 +835,35 @@ mod tests {
             &FlagOverrides::default(),
         );
         assert!(error.is_err());
+    }
+
+    #[test]
+    fn outbound_answers_are_bounded_per_upstream() {
+        let config = Config::default();
+        let upstreams = &config.upstreams;
+        assert_eq!(upstreams.coverartarchive.max_response_bytes, 10 * MIB);
+        for json_api in [
+            &upstreams.musicbrainz,
+            &upstreams.lrclib,
+            &upstreams.spotify_accounts,
+            &upstreams.spotify_api,
+        ] {
+            assert_eq!(json_api.max_response_bytes, 2 * MIB);
+        }
+        for (name, value) in [
+            ("SOULSPOT_UPSTREAMS__LRCLIB__MAX_RESPONSE_BYTES", "100"),
+            (
+                "SOULSPOT_UPSTREAMS__COVERARTARCHIVE__CACHE_MAX_BYTES",
+                "1024",
+            ),
+            ("SOULSPOT_SERVER__MAX_EVENT_STREAMS", "5000"),
+            ("SOULSPOT_SERVER__BODY_READ_TIMEOUT_SECS", "0"),
+        ] {
+            let error = Config::load(None, env(&[(name, value)]), &FlagOverrides::default());
+            assert!(error.is_err(), "{name}={value} was accepted");
+        }
+        assert!(config.metrics.require_api_key);
+        assert!(!config.library.follow_folder_links);
     }
 
     #[test]

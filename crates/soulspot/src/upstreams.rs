@@ -135,6 +135,7 @@ fn policy(
     settings.request_timeout = Duration::from_secs(config.timeout_secs);
     settings.rate_limit = RateLimitSettings::per_second(config.rate_per_second, config.burst);
     settings.max_concurrency = config.max_concurrency;
+    settings.max_body_bytes = config.max_response_bytes;
     settings.retry = RetrySettings {
         max_retries: config.max_retries,
         base_delay: Duration::from_millis(config.retry_base_ms),
@@ -183,4 +184,5 @@ fn cache(config: &UpstreamConfig) -> CacheSettings {
         Duration::from_secs(config.cache_ttl_secs),
         Duration::from_secs(config.not_found_ttl_secs),
     )
+    .with_max_bytes(config.cache_max_bytes)
 }

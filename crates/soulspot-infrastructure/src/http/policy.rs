@@ -71,7 +71,7 @@ pub struct UpstreamSettings {
     /// Requests in flight at once to this upstream.
     pub max_concurrency: usize,
     pub retry: RetrySettings,
-    /// Larger bodies fail the call (images included).
+    /// Larger answers fail the call (`TooLarge`): about 2 MiB for a JSON API, 10 MiB for images.
     pub max_body_bytes: usize,
     /// Redirects a GET follows (0: none).
     pub max_redirects: u8,
@@ -92,7 +92,7 @@ impl UpstreamSettings {
             rate_limit: None,
             max_concurrency: 8,
             retry: RetrySettings::default(),
-            max_body_bytes: 32 * 1024 * 1024,
+            max_body_bytes: 2 * 1024 * 1024,
             max_redirects: 5,
         }
     }

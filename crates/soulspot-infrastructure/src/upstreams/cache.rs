@@ -1,7 +1,9 @@
 //! Cache-first lookups: a decorator keeps answers of an upstream for a while (LRU with a TTL, the
 //! `cached` crate's `LruTtlCache`), keeps "not found" for a shorter while, and lets concurrent
 //! identical lookups share one upstream call (single flight). Failures are never cached, but the
-//! callers waiting on the same flight all get the failure of that one call.
+//! callers waiting on the same flight all get the failure of that one call. A cache of large
+//! answers (cover images) is bounded in bytes too: least recently used answers leave until the
+//! rest fit, and an answer larger than the whole budget is not kept.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -9,7 +11,7 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use cached::{Cached as _, LruTtlCache};
+use cached::{Cached as _, CachedPeek as _, LruTtlCache};
 use soulspot_domain::upstream::UpstreamFailure;
 use tokio::sync::OnceCell;
 
@@ -21,6 +23,9 @@ pub struct CacheSettings {
     pub ttl: Duration,
     /// For answers that found nothing.
     pub not_found_ttl: Duration,
+    /// Bytes the found answers may hold together, as the cache's weigher counts them (only
+    /// caches given a weigher count; `usize::MAX`: no bound).
+    pub max_bytes: usize,
 }
 
 impl CacheSettings {
@@ -29,9 +34,19 @@ impl CacheSettings {
             capacity: capacity.max(1),
             ttl: ttl.max(Duration::from_secs(1)),
             not_found_ttl: not_found_ttl.max(Duration::from_secs(1)),
+            max_bytes: usize::MAX,
         }
     }
+
+    /// These settings with the found answers bounded to `max_bytes` together.
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
 }
+
+/// How much an answer weighs, and how many bytes all found answers may weigh together.
+type ByteBudget<V> = (fn(&V) -> usize, usize);
 
 type Flight<V> = Arc<OnceCell<Result<V, UpstreamFailure>>>;
 
@@ -43,6 +58,8 @@ pub struct LookupCache<K, V> {
     not_found: Mutex<LruTtlCache<K, V>>,
     in_flight: Mutex<HashMap<K, Flight<V>>>,
     is_not_found: fn(&V) -> bool,
+    /// The size of a found answer, and how many bytes the found answers may hold together.
+    byte_budget: Option<ByteBudget<V>>,
 }
 
 impl<K, V> std::fmt::Debug for LookupCache<K, V> {
@@ -76,6 +93,43 @@ where
             )),
             in_flight: Mutex::new(HashMap::new()),
             is_not_found,
+            byte_budget: None,
+        }
+    }
+
+    /// Bounds the found answers to `settings.max_bytes` together, each weighing `weigh(answer)`.
+    pub fn weighing(mut self, weigh: fn(&V) -> usize, settings: CacheSettings) -> Self {
+        self.byte_budget = Some((weigh, settings.max_bytes));
+        self
+    }
+
+    /// Keeps a found answer within the byte budget: one larger than the whole budget is not
+    /// kept; otherwise the least recently used answers leave until everything fits.
+    fn keep_found(&self, key: K, value: V) {
+        let mut found = lock(&self.found);
+        let Some((weigh, max_bytes)) = self.byte_budget else {
+            found.cache_set(key, value);
+            return;
+        };
+        if weigh(&value) > max_bytes {
+            return;
+        }
+        found.cache_set(key, value);
+        let _expired = found.evict();
+        // Most recently used first; the O(entries) pass is cheap next to fetching an image.
+        let keys = found.key_order();
+        let mut total: usize = keys
+            .iter()
+            .filter_map(|key| found.cache_peek(key))
+            .map(weigh)
+            .sum();
+        for key in keys.iter().rev() {
+            if total <= max_bytes {
+                break;
+            }
+            if let Some(removed) = found.cache_remove(key) {
+                total = total.saturating_sub(weigh(&removed));
+            }
         }
     }
 
@@ -113,12 +167,11 @@ where
                     }
                     let result = fetch().await;
                     if let Ok(value) = &result {
-                        let side = if (self.is_not_found)(value) {
-                            &self.not_found
+                        if (self.is_not_found)(value) {
+                            lock(&self.not_found).cache_set(key.clone(), value.clone());
                         } else {
-                            &self.found
-                        };
-                        lock(side).cache_set(key.clone(), value.clone());
+                            self.keep_found(key.clone(), value.clone());
+                        }
                     }
                     result
                 }
@@ -190,6 +243,7 @@ mod tests {
                 capacity: 10,
                 ttl: Duration::from_secs(60),
                 not_found_ttl: Duration::from_millis(50),
+                max_bytes: usize::MAX,
             },
             Vec::is_empty,
         );
@@ -221,5 +275,56 @@ mod tests {
             .get_or_fetch("b".to_owned(), || async { Ok(vec![2]) })
             .await;
         assert_eq!(later.unwrap(), vec![2], "and expires after its shorter TTL");
+    }
+
+    #[tokio::test]
+    async fn a_weighed_cache_stays_within_its_bytes() {
+        let settings = CacheSettings::new(100, Duration::from_secs(60), Duration::from_secs(60))
+            .with_max_bytes(1_000);
+        let cache: LookupCache<u32, Vec<u8>> =
+            LookupCache::new("test", settings, Vec::is_empty).weighing(Vec::len, settings);
+        let fetches = AtomicU32::new(0);
+        let fetch = |key: u32, size: usize| {
+            let fetches = &fetches;
+            let cache = &cache;
+            async move {
+                cache
+                    .get_or_fetch(key, || async move {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        Ok(vec![7u8; size])
+                    })
+                    .await
+                    .unwrap()
+            }
+        };
+        for key in 0..4 {
+            fetch(key, 300).await;
+        }
+        // 4 × 300 > 1,000: the least recently used (key 0) left, the other three are hits.
+        assert_eq!(fetches.load(Ordering::SeqCst), 4);
+        for key in 1..4 {
+            fetch(key, 300).await;
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 4, "keys 1-3 are kept");
+        fetch(0, 300).await;
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            5,
+            "key 0 was dropped for the bytes"
+        );
+        let held: usize = {
+            let found = lock(&cache.found);
+            found
+                .key_order()
+                .iter()
+                .filter_map(|key| found.cache_peek(key).map(Vec::len))
+                .sum()
+        };
+        assert!(held <= 1_000, "{held}");
+
+        // An answer larger than the whole budget is returned, not kept.
+        assert_eq!(fetch(9, 2_000).await.len(), 2_000);
+        fetch(9, 2_000).await;
+        assert_eq!(fetches.load(Ordering::SeqCst), 7);
     }
 }

@@ -1,9 +1,13 @@
 //! The Cover Art Archive: the front image of a release (or of a release group, as a fallback) in
 //! one of the archive's sizes. The archive answers 307 to the image's home on the Internet
-//! Archive; the policy follows it. 404: no art.
+//! Archive; the policy follows it. 404: no art. An answer is an image only when its bytes say so
+//! (JPEG, PNG, GIF, WebP); its `Content-Type` is never believed, and its size is bounded by the
+//! policy's response limit.
 
 use soulspot_domain::upstream::UpstreamFailure;
-use soulspot_domain::upstream::artwork::{CoverArtSource, CoverImage, CoverOf, CoverSize};
+use soulspot_domain::upstream::artwork::{
+    CoverArtSource, CoverImage, CoverOf, CoverSize, image_type,
+};
 
 use super::{failure, unexpected_status};
 use crate::http::{Upstream, UpstreamRequest};
@@ -40,21 +44,17 @@ impl CoverArtSource for CoverArtClient {
             .map_err(|error| failure(SERVICE, error))?;
         match response.status.as_u16() {
             200 => {
-                let content_type = response
-                    .header("content-type")
-                    .unwrap_or("application/octet-stream")
-                    .to_owned();
-                if !content_type.starts_with("image/") || response.body.is_empty() {
+                let Some(content_type) = image_type(&response.body) else {
                     return Err(UpstreamFailure::Malformed {
                         service: SERVICE.to_owned(),
                         message: format!(
-                            "expected an image, got {} bytes of {content_type}",
+                            "expected an image, got {} bytes that are not JPEG, PNG, GIF or WebP",
                             response.body.len()
                         ),
                     });
-                }
+                };
                 Ok(Some(CoverImage {
-                    content_type,
+                    content_type: content_type.to_owned(),
                     bytes: response.body.to_vec(),
                 }))
             }

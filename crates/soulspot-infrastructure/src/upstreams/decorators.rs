@@ -76,7 +76,9 @@ impl<S: CoverArtSource> CachedCoverArt<S> {
     pub fn new(inner: S, settings: CacheSettings) -> Self {
         Self {
             inner,
-            covers: LookupCache::new("coverartarchive", settings, Option::is_none),
+            // Images are large: the cache is bounded by their bytes, not only by their number.
+            covers: LookupCache::new("coverartarchive", settings, Option::is_none)
+                .weighing(cover_bytes, settings),
         }
     }
 }
@@ -91,6 +93,10 @@ impl<S: CoverArtSource> CoverArtSource for CachedCoverArt<S> {
             .get_or_fetch((of.clone(), size), || self.inner.front_cover(of, size))
             .await
     }
+}
+
+fn cover_bytes(cover: &Option<CoverImage>) -> usize {
+    cover.as_ref().map_or(0, |image| image.bytes.len())
 }
 
 /// Lyrics, cache first (by the whole signature).

@@ -170,6 +170,8 @@ fn upstream(server: &FakeServer, path: &str) -> Upstream {
         max_delay: Duration::from_millis(20),
         max_wait: Duration::from_secs(5),
     };
+    // The Cover Art Archive's limit in the default configuration.
+    settings.max_body_bytes = 10 * 1024 * 1024;
     let handle = HealthRegistry::new(std::sync::Arc::new(soulspot_infrastructure::SystemClock))
         .register_upstream("fixture", false, BreakerSettings::default());
     Upstream::new(
@@ -314,6 +316,18 @@ fn cover_art(request: &FakeRequest) -> FakeResponse {
         path if path.starts_with("/release-group/") => {
             text_response(StatusCode::OK, "text/html", "<html>oops</html>".into())
         }
+        // Says it is an image; its bytes say otherwise.
+        path if path == format!("/release/{GROUP}/front") => {
+            text_response(StatusCode::OK, "image/jpeg", "<html>oops</html>".into())
+        }
+        // A real image's first bytes, then 11 MiB more.
+        path if path == format!("/release/{GROUP}/front-1200") => {
+            let mut response = text_response(StatusCode::OK, "image/jpeg", String::new());
+            let mut bytes = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00".to_vec();
+            bytes.resize(11 * 1024 * 1024, 0);
+            *response.body_mut() = http_body_util::Full::new(bytes::Bytes::from(bytes));
+            response
+        }
         _ => text_response(StatusCode::NOT_FOUND, "text/plain", "Not Found".into()),
     }
 }
@@ -350,6 +364,23 @@ async fn cover_art_follows_the_redirect_and_tells_none_from_nonsense() {
     assert!(
         matches!(error, UpstreamFailure::Malformed { .. }),
         "{error}"
+    );
+    let release = CoverOf::Release(Mbid::parse(GROUP).unwrap());
+    let error = client
+        .front_cover(&release, CoverSize::Original)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, UpstreamFailure::Malformed { message, .. } if message.contains("not JPEG")),
+        "a Content-Type is not believed: {error}"
+    );
+    let error = client
+        .front_cover(&release, CoverSize::ExtraLarge)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, UpstreamFailure::Malformed { message, .. } if message.contains("larger than")),
+        "an image over 10 MiB is refused: {error}"
     );
 }
 
