@@ -238,9 +238,21 @@ pub(crate) struct NewTrackRow {
 
 impl NewTrackRow {
     pub fn new(track: &TrackFields, has_file: bool, updated_at: NaiveDateTime) -> Self {
+        let key = title_match_key(&track.title).as_str().to_owned();
+        Self::with_title_key(track, key, has_file, updated_at)
+    }
+
+    /// As [`NewTrackRow::new`], with the title's matching key already at hand (the scan derives
+    /// it once per file).
+    pub fn with_title_key(
+        track: &TrackFields,
+        normalized_title: String,
+        has_file: bool,
+        updated_at: NaiveDateTime,
+    ) -> Self {
         Self {
             title: track.title.clone(),
-            normalized_title: title_match_key(&track.title).as_str().to_owned(),
+            normalized_title,
             album_id: track.album_id.map(AlbumId::get),
             disc_number: track.disc_number,
             track_number: track.track_number,

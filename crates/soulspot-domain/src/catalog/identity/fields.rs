@@ -40,16 +40,32 @@ impl From<&Album> for AlbumFields {
 }
 
 impl AlbumFields {
-    fn identity(&self) -> Identity<AlbumKey> {
+    fn identity(&self, keys: &mut KeyCache) -> Identity<AlbumKey> {
         Identity {
             spotify_id: self.spotify_id.clone(),
             mbid: self.mbid.clone(),
             key: AlbumKey {
-                title: NameKey::of(&self.title),
+                title: keys.of(&self.title),
                 album_artist: self.album_artist_id,
                 year: self.year,
             },
         }
+    }
+}
+
+/// Name keys already folded: candidates found by name share their names (every stored
+/// "Greatest Hits"), and folding is the costly part of a plan.
+#[derive(Default)]
+struct KeyCache(std::collections::HashMap<String, NameKey>);
+
+impl KeyCache {
+    fn of(&mut self, text: &str) -> NameKey {
+        if let Some(key) = self.0.get(text) {
+            return key.clone();
+        }
+        let key = NameKey::of(text);
+        self.0.insert(text.to_owned(), key.clone());
+        key
     }
 }
 
@@ -62,11 +78,11 @@ fn artist_fields(artist: &Artist) -> NewArtist {
     }
 }
 
-fn artist_identity(artist: &NewArtist) -> Identity<NameKey> {
+fn artist_identity(artist: &NewArtist, keys: &mut KeyCache) -> Identity<NameKey> {
     Identity {
         spotify_id: artist.spotify_id.clone(),
         mbid: artist.mbid.clone(),
-        key: NameKey::of(&artist.name),
+        key: keys.of(&artist.name),
     }
 }
 
@@ -268,17 +284,23 @@ pub fn plan_artists(
     incoming: &[NewArtist],
     source: Source,
 ) -> Plan<ArtistId, NameKey, NewArtist> {
+    let mut keys = KeyCache::default();
     let mentions: Vec<(Identity<NameKey>, _)> = incoming
         .iter()
         .map(|artist| {
             let tie_breaker = (artist.name.as_str(), artist.sort_name.as_deref());
-            (artist_identity(artist), tie_breaker)
+            (artist_identity(artist, &mut keys), tie_breaker)
         })
         .collect();
     let resolution = resolve(
-        stored
-            .iter()
-            .map(|artist| (artist.id, artist_identity(&artist_fields(artist)))),
+        stored.iter().map(|artist| {
+            let identity = Identity {
+                spotify_id: artist.spotify_id.clone(),
+                mbid: artist.mbid.clone(),
+                key: keys.of(&artist.name),
+            };
+            (artist.id, identity)
+        }),
         &mentions,
         |row, _, mention| {
             let owner = Source::of_stored(row.spotify_id.as_ref());
@@ -306,6 +328,7 @@ pub fn plan_albums(
     incoming: &[AlbumFields],
     source: Source,
 ) -> Plan<AlbumId, AlbumKey, AlbumFields> {
+    let mut keys = KeyCache::default();
     let mentions: Vec<(Identity<AlbumKey>, _)> = incoming
         .iter()
         .map(|album| {
@@ -314,13 +337,22 @@ pub fn plan_albums(
                 album.release_type.as_deref(),
                 album.release_group_mbid.as_ref(),
             );
-            (album.identity(), tie_breaker)
+            (album.identity(&mut keys), tie_breaker)
         })
         .collect();
     let resolution = resolve(
-        stored
-            .iter()
-            .map(|album| (album.id, AlbumFields::from(album).identity())),
+        stored.iter().map(|album| {
+            let identity = Identity {
+                spotify_id: album.spotify_id.clone(),
+                mbid: album.mbid.clone(),
+                key: AlbumKey {
+                    title: keys.of(&album.title),
+                    album_artist: album.album_artist_id,
+                    year: album.year,
+                },
+            };
+            (album.id, identity)
+        }),
         &mentions,
         |row, key, mention| {
             let overwrite = overwrites_shared(source, Source::of_stored(row.spotify_id.as_ref()));

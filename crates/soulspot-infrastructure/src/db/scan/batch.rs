@@ -101,8 +101,11 @@ pub(super) async fn apply_scan_batch(
             .collect();
         let new_rows: Vec<NewTrackRow> = new_tracks
             .iter()
-            .filter_map(|&index| desired[index].as_ref())
-            .map(|fields| NewTrackRow::new(fields, true, batch.now))
+            .filter_map(|&index| {
+                let key = batch.files[index].audio()?.title_key.clone();
+                let fields = desired[index].as_ref()?;
+                Some(NewTrackRow::with_title_key(fields, key, true, batch.now))
+            })
             .collect();
         let writes_tracks = !(rewrites.updates.is_empty()
             && new_tracks.is_empty()

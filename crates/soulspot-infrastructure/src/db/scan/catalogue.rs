@@ -1,10 +1,14 @@
 //! The artists and albums a scan batch's audio files name, as mentions for the domain's identity
 //! plans (`catalog::identity::plan_artists` / `plan_albums`, speaking as a file's tags), and the
-//! keys their candidates are looked up by.
+//! keys their candidates are looked up by. A batch names each artist and album many times (every
+//! track of an album); identical mentions are kept once, which resolves them alike and keeps the
+//! plans' work proportional to the distinct names.
+
+use std::collections::HashMap;
 
 use soulspot_domain::catalog::identity::AlbumFields;
 use soulspot_domain::scan::ScannedArtist;
-use soulspot_domain::{ArtistId, NewArtist, NormalizedName};
+use soulspot_domain::{ArtistId, Mbid, NewArtist, NormalizedName};
 
 use super::super::catalog_write::distinct;
 use super::prepare::PreparedFile;
@@ -19,13 +23,23 @@ pub(super) struct ArtistMentions {
     pub album_artists: Vec<Option<usize>>,
 }
 
-fn mention(artist: &ScannedArtist) -> NewArtist {
-    NewArtist {
-        name: artist.name.clone(),
-        sort_name: None,
-        spotify_id: None,
-        mbid: artist.mbid.clone(),
-    }
+/// The index of `artist` among `mentions`, added when it is new.
+fn mention<'a>(
+    mentions: &mut Vec<NewArtist>,
+    seen: &mut HashMap<(&'a str, Option<&'a Mbid>), usize>,
+    artist: &'a ScannedArtist,
+) -> usize {
+    *seen
+        .entry((artist.name.as_str(), artist.mbid.as_ref()))
+        .or_insert_with(|| {
+            mentions.push(NewArtist {
+                name: artist.name.clone(),
+                sort_name: None,
+                spotify_id: None,
+                mbid: artist.mbid.clone(),
+            });
+            mentions.len() - 1
+        })
 }
 
 impl ArtistMentions {
@@ -35,26 +49,25 @@ impl ArtistMentions {
             credits: Vec::with_capacity(files.len()),
             album_artists: Vec::with_capacity(files.len()),
         };
+        let mut seen = HashMap::new();
         for file in files {
             let Some(audio) = file.audio() else {
                 mentions.credits.push(Vec::new());
                 mentions.album_artists.push(None);
                 continue;
             };
-            let mut credits = Vec::with_capacity(audio.track.artists.len());
-            for artist in &audio.track.artists {
-                credits.push(mentions.artists.len());
-                mentions.artists.push(mention(artist));
-            }
+            let credits = audio
+                .track
+                .artists
+                .iter()
+                .map(|artist| mention(&mut mentions.artists, &mut seen, artist))
+                .collect();
             let album_artist = audio
                 .track
                 .album
                 .as_ref()
                 .and_then(|album| album.artist.as_ref())
-                .map(|artist| {
-                    mentions.artists.push(mention(artist));
-                    mentions.artists.len() - 1
-                });
+                .map(|artist| mention(&mut mentions.artists, &mut seen, artist));
             mentions.credits.push(credits);
             mentions.album_artists.push(album_artist);
         }
@@ -91,11 +104,25 @@ impl AlbumMentions {
             albums: Vec::new(),
             files: Vec::with_capacity(files.len()),
         };
+        let mut seen: HashMap<_, usize> = HashMap::new();
         for (file, album_artist_id) in files.iter().zip(album_artist_ids) {
             let Some(album) = file.audio().and_then(|audio| audio.track.album.as_ref()) else {
                 mentions.files.push(None);
                 continue;
             };
+            let key = (
+                album.title.as_str(),
+                *album_artist_id,
+                album.year,
+                album.compilation,
+                album.mbid.as_ref(),
+                album.release_group_mbid.as_ref(),
+            );
+            if let Some(&index) = seen.get(&key) {
+                mentions.files.push(Some(index));
+                continue;
+            }
+            seen.insert(key, mentions.albums.len());
             mentions.files.push(Some(mentions.albums.len()));
             mentions.albums.push(AlbumFields {
                 title: album.title.clone(),
