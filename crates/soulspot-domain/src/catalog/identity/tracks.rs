@@ -8,7 +8,7 @@
 //! of the batch took it, or, for a file's tags, when it already has a file: two scanned files
 //! never become one track.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::{Source, agree};
 use crate::{Isrc, Mbid, NormalizedName, SpotifyId, TrackDuration, TrackId, title_match_key};
@@ -132,9 +132,12 @@ pub fn match_tracks(
     mut taken: HashSet<TrackId>,
 ) -> Vec<Option<(TrackId, TrackMatch)>> {
     let mut matches = vec![None; incoming.len()];
+    // Every rule needs one key in common, so each track looks only at the candidates sharing
+    // one: a batch costs its size times the few namesakes, not its size times every candidate.
+    let keys = CandidateKeys::new(candidates);
     for index in matching_order(incoming) {
         let track = &incoming[index];
-        let found = match_track(track, source, candidates, &taken);
+        let found = best_match(track, source, &keys.sharing_a_key_with(track), &taken);
         if let Some((id, _)) = found {
             taken.insert(id);
         }
@@ -157,6 +160,65 @@ pub fn matching_order(incoming: &[TrackIdentity]) -> Vec<usize> {
     order
 }
 
+/// The candidates by each key a rule compares: Spotify id, ISRC, MBID and title.
+struct CandidateKeys<'a> {
+    candidates: &'a [TrackCandidate],
+    by_spotify_id: HashMap<&'a SpotifyId, Vec<usize>>,
+    by_isrc: HashMap<&'a Isrc, Vec<usize>>,
+    by_mbid: HashMap<&'a Mbid, Vec<usize>>,
+    by_title: HashMap<&'a NormalizedName, Vec<usize>>,
+}
+
+impl<'a> CandidateKeys<'a> {
+    fn new(candidates: &'a [TrackCandidate]) -> Self {
+        let mut keys = Self {
+            candidates,
+            by_spotify_id: HashMap::new(),
+            by_isrc: HashMap::new(),
+            by_mbid: HashMap::new(),
+            by_title: HashMap::new(),
+        };
+        for (index, candidate) in candidates.iter().enumerate() {
+            let identity = &candidate.identity;
+            if let Some(id) = &identity.spotify_id {
+                keys.by_spotify_id.entry(id).or_default().push(index);
+            }
+            if let Some(isrc) = &identity.isrc {
+                keys.by_isrc.entry(isrc).or_default().push(index);
+            }
+            if let Some(mbid) = &identity.mbid {
+                keys.by_mbid.entry(mbid).or_default().push(index);
+            }
+            if !identity.title.is_empty() {
+                keys.by_title
+                    .entry(&identity.title)
+                    .or_default()
+                    .push(index);
+            }
+        }
+        keys
+    }
+
+    /// The candidates that share at least one key with `track`, in their given order.
+    fn sharing_a_key_with(&self, track: &TrackIdentity) -> Vec<&'a TrackCandidate> {
+        let mut indexes: Vec<usize> = Vec::new();
+        let mut add = |found: Option<&Vec<usize>>| indexes.extend(found.into_iter().flatten());
+        add(track
+            .spotify_id
+            .as_ref()
+            .and_then(|id| self.by_spotify_id.get(id)));
+        add(track.isrc.as_ref().and_then(|isrc| self.by_isrc.get(isrc)));
+        add(track.mbid.as_ref().and_then(|mbid| self.by_mbid.get(mbid)));
+        add(self.by_title.get(&track.title));
+        indexes.sort_unstable();
+        indexes.dedup();
+        indexes
+            .into_iter()
+            .map(|index| &self.candidates[index])
+            .collect()
+    }
+}
+
 /// The candidate `track` is, among those not `taken` (see [`match_tracks`]).
 pub fn match_track(
     track: &TrackIdentity,
@@ -164,7 +226,18 @@ pub fn match_track(
     candidates: &[TrackCandidate],
     taken: &HashSet<TrackId>,
 ) -> Option<(TrackId, TrackMatch)> {
-    let eligible = |candidate: &&TrackCandidate| {
+    let all: Vec<&TrackCandidate> = candidates.iter().collect();
+    best_match(track, source, &all, taken)
+}
+
+/// The best candidate of the first rule any of `candidates` passes.
+fn best_match(
+    track: &TrackIdentity,
+    source: Source,
+    candidates: &[&TrackCandidate],
+    taken: &HashSet<TrackId>,
+) -> Option<(TrackId, TrackMatch)> {
+    let eligible = |candidate: &&&TrackCandidate| {
         let two_files = source == Source::Tags && candidate.has_file;
         !taken.contains(&candidate.id)
             && !two_files
