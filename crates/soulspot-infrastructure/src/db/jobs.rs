@@ -619,9 +619,7 @@ impl JobRepository for Database {
         // One statement for both cases (SET expressions read the row as it was); the domain
         // decides each: a queued job is cancelled at once, a running one only flagged for its
         // handler to see.
-        let queued = JobStatus::new(JobState::Queued, false)
-            .apply(JobEvent::CancelRequested)
-            .map_err(|error| RepositoryError::Internal(Box::new(error)))?;
+        let queued = Decision::of(JobState::Queued, JobEvent::CancelRequested)?.plain;
         let running = Decision::of(JobState::Running, JobEvent::CancelRequested)?;
         let outcome = update_one!(self, id.0, |conn| diesel::update(
             jobs::table
